@@ -1,0 +1,189 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { migrations } from '../../db/migrations';
+import { PGliteDialect } from './pglite.dialect';
+import type { Database } from './tables';
+
+/** Where the store lives: in process (PGlite) or a PostgreSQL server. */
+export type StoreKind = 'pglite' | 'postgres';
+
+/** Called for each notification on a channel; the payload is whatever NOTIFY sent. */
+export type NotificationListener = (payload: string) => void;
+
+/**
+ * One opened store: the Kysely instance every query goes through, plus what Kysely does not
+ * cover (LISTEN, closing). Both stores answer the same SQL; only this handle differs.
+ */
+export interface Store {
+  readonly kind: StoreKind;
+  readonly db: Kysely<Database>;
+  /** Subscribes to NOTIFY on a channel; resolves to an unsubscribe function. */
+  listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Options for opening a store. */
+export interface OpenStoreOptions {
+  /** PostgreSQL URL; undefined opens the embedded store. */
+  databaseUrl?: string | undefined;
+  /** Directory for the embedded store's files; undefined keeps it in memory. */
+  dataDir?: string | undefined;
+  /** pg pool size. */
+  poolSize?: number;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+// int8 arrives as a string from pg and as a number (or bigint) from PGlite: positions and
+// versions are normalised to numbers here, once. They stay far below 2^53.
+function parseInt8(value: string): number {
+  return Number(value);
+}
+
+/** Opens the store the options name; does not migrate. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options)
+    : openPGlite(options.dataDir);
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<Store> {
+  let pgliteDir: string | undefined;
+  if (dataDir) {
+    pgliteDir = join(dataDir, 'pgdata');
+    await mkdir(pgliteDir, { recursive: true });
+  }
+  const pglite = await PGlite.create({
+    ...(pgliteDir ? { dataDir: pgliteDir } : {}),
+    parsers: { 20: parseInt8 },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    kind: 'pglite',
+    db,
+    async listen(channel, listener) {
+      const unsubscribe = await pglite.listen(channel, listener);
+      return unsubscribe;
+    },
+    async close() {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+  const types = {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === 20
+        ? parseInt8
+        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+  const clientConfig: pg.ClientConfig = {
+    connectionString: url,
+    types,
+    application_name: options.applicationName ?? 'timeline-service',
+    // Our own sessions must never hold readers of the log back for long.
+    options: '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=120000',
+    connectionTimeoutMillis: 5000,
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 16 });
+  // An idle client that loses its server emits here; without a handler the process would crash.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<pg.Client>();
+  return {
+    kind: 'postgres',
+    db,
+    async listen(channel, listener) {
+      return listenPostgres(clientConfig, channel, listener, listeners);
+    },
+    async close() {
+      await Promise.all([...listeners].map((client) => client.end().catch(() => undefined)));
+      listeners.clear();
+      await db.destroy();
+    },
+  };
+}
+
+// A dedicated connection per channel, re-established with backoff when it drops. Readers also
+// poll, so notifications lost while it reconnects only delay them.
+async function listenPostgres(
+  config: pg.ClientConfig,
+  channel: string,
+  listener: NotificationListener,
+  registry: Set<pg.Client>,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const connect = async (delay: number): Promise<void> => {
+    const next = new pg.Client(config);
+    let retrying = false;
+    const retry = (): void => {
+      if (retrying || stopped) return;
+      retrying = true;
+      registry.delete(next);
+      retryTimer = setTimeout(() => void connect(Math.min(delay * 2, 5000)), delay);
+    };
+    next.on('notification', (message) => {
+      if (message.channel === channel) listener(message.payload ?? '');
+    });
+    next.on('error', () => undefined);
+    next.on('end', retry);
+    try {
+      await next.connect();
+      await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+      client = next;
+      registry.add(next);
+      // Anything committed while we were not listening is picked up by this wake-up.
+      listener('');
+    } catch {
+      retry();
+      await next.end().catch(() => undefined);
+    }
+  };
+  await connect(100);
+  return async () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    if (client) {
+      registry.delete(client);
+      await client.end().catch(() => undefined);
+    }
+  };
+}
+
+/** Applies every pending migration; returns what ran. Throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const message = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${message}`);
+  }
+  return result;
+}
+
+/** True when every known migration has been applied. */
+export async function isMigrated(db: Kysely<Database>): Promise<boolean> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+  });
+  const all = await migrator.getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
+}
+
+/** Round-trips one query; throws when the store is unreachable. */
+export async function pingStore(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

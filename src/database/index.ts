@@ -1,0 +1,3 @@
+export * from './database';
+export type { Database } from './tables';
+export type { ApiKeyTable, IdempotencyKeyTable } from './service.table';

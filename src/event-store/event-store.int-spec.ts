@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { openTestStore, storesUnderTest, type TestStore } from '../../test/store-harness';
+import {
+  appendToStreams,
+  checkpointAt,
+  EventIdConflictError,
+  LOG_START,
+  readLog,
+  readStream,
+  StreamVersionConflictError,
+  type NewEvent,
+} from '.';
+
+function event(type = 'Happened', data: unknown = { n: 1 }): NewEvent {
+  return { eventId: randomUUID(), type, schemaVersion: 1, data, metadata: { actor: 'test' } };
+}
+
+describe.each(storesUnderTest())('event store on %s', (kind) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('appends with expected version none, then exact, numbering versions from 1', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const [first] = await appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 'none', events: [event()] },
+    ]);
+    expect(first).toMatchObject({ streamId, streamVersion: 1, replayed: false });
+    const next = await appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 1, events: [event(), event()] },
+    ]);
+    expect(next.map((e) => e.streamVersion)).toEqual([2, 3]);
+    expect(next[1]!.position).toBeGreaterThan(next[0]!.position);
+    const stored = await readStream(t.store.db, streamId);
+    expect(stored.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    expect(typeof stored[0]!.position).toBe('number');
+  });
+
+  it('rejects a wrong expected version with the current one and writes nothing', async () => {
+    const streamId = `test-${randomUUID()}`;
+    await appendToStreams(t.store.db, [{ streamId, expectedVersion: 'none', events: [event()] }]);
+    const attempt = appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 5, events: [event()] },
+    ]);
+    await expect(attempt).rejects.toBeInstanceOf(StreamVersionConflictError);
+    await expect(attempt).rejects.toMatchObject({ current: 1, expected: 5 });
+    await expect(
+      appendToStreams(t.store.db, [{ streamId, expectedVersion: 'none', events: [event()] }]),
+    ).rejects.toMatchObject({ current: 1, expected: 'none' });
+    expect(await readStream(t.store.db, streamId)).toHaveLength(1);
+  });
+
+  it('appends with expected version any to new and existing streams', async () => {
+    const streamId = `test-${randomUUID()}`;
+    await appendToStreams(t.store.db, [{ streamId, expectedVersion: 'any', events: [event()] }]);
+    const [second] = await appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 'any', events: [event()] },
+    ]);
+    expect(second!.streamVersion).toBe(2);
+  });
+
+  it('treats a repeated event id with the same content as a replay, other content as a conflict', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const e = event('Happened', { n: 7 });
+    const [first] = await appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 'none', events: [e] },
+    ]);
+    const [again] = await appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 'none', events: [{ ...e, metadata: { actor: 'retry' } }] },
+    ]);
+    expect(again).toEqual({ ...first, replayed: true });
+    await expect(
+      appendToStreams(t.store.db, [
+        { streamId, expectedVersion: 'none', events: [{ ...e, data: { n: 8 } }] },
+      ]),
+    ).rejects.toBeInstanceOf(EventIdConflictError);
+    expect(await readStream(t.store.db, streamId)).toHaveLength(1);
+  });
+
+  it('appends to several streams atomically: one conflict writes nothing', async () => {
+    const a = `test-${randomUUID()}`;
+    const b = `test-${randomUUID()}`;
+    await appendToStreams(t.store.db, [
+      { streamId: b, expectedVersion: 'none', events: [event()] },
+    ]);
+    await expect(
+      appendToStreams(t.store.db, [
+        { streamId: a, expectedVersion: 'none', events: [event()] },
+        { streamId: b, expectedVersion: 'none', events: [event()] },
+      ]),
+    ).rejects.toBeInstanceOf(StreamVersionConflictError);
+    expect(await readStream(t.store.db, a)).toHaveLength(0);
+    expect(await readStream(t.store.db, b)).toHaveLength(1);
+  });
+
+  it('lets exactly one of many concurrent appends at one version win', async () => {
+    const streamId = `test-${randomUUID()}`;
+    await appendToStreams(t.store.db, [{ streamId, expectedVersion: 'none', events: [event()] }]);
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        appendToStreams(t.store.db, [{ streamId, expectedVersion: 1, events: [event()] }]),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected).toHaveLength(19);
+    for (const r of rejected) expect(r.reason).toMatchObject({ current: 2, expected: 1 });
+  });
+
+  it('reads the log in commit-safe order and pages by checkpoint', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const appended = await appendToStreams(t.store.db, [
+      { streamId, expectedVersion: 'none', events: [event(), event(), event()] },
+    ]);
+    const all = await readLog(t.store.db, LOG_START, { limit: 100_000 });
+    const mine = all.filter((e) => e.streamId === streamId).map((e) => e.eventId);
+    expect(mine).toEqual(appended.map((e) => e.eventId));
+    const from = await checkpointAt(t.store.db, appended[0]!.position);
+    const page = await readLog(t.store.db, from!, { limit: 1 });
+    expect(page[0]!.eventId).toBe(appended[1]!.eventId);
+  });
+
+  if (kind === 'postgres') {
+    it('does not skip a transaction that took a position early and committed late', async () => {
+      const before = await readLog(t.store.db, LOG_START, { limit: 100_000 });
+      const start = before.length > 0 ? before[before.length - 1]! : LOG_START;
+      const slowStream = `test-${randomUUID()}`;
+      const fastStream = `test-${randomUUID()}`;
+      await t.store.db.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        const [early] = await appendToStreams(conn, [
+          { streamId: slowStream, expectedVersion: 'none', events: [event()] },
+        ]);
+        const [late] = await appendToStreams(t.store.db, [
+          { streamId: fastStream, expectedVersion: 'none', events: [event()] },
+        ]);
+        expect(late!.position).toBeGreaterThan(early!.position);
+        // The later position is committed, but the earlier one is still in flight: a reader
+        // must not move past it yet.
+        const whileOpen = await readLog(t.store.db, start, { limit: 100 });
+        expect(whileOpen.map((e) => e.streamId)).not.toContain(fastStream);
+        await sql`commit`.execute(conn);
+      });
+      const after = await readLog(t.store.db, start, { limit: 100 });
+      expect(after.map((e) => e.streamId)).toEqual([slowStream, fastStream]);
+    });
+  }
+});

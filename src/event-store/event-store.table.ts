@@ -1,0 +1,30 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** One row per stream: its version is where optimistic concurrency is decided. */
+export interface StreamTable {
+  stream_id: string;
+  version: number;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** The log. Rows are only ever inserted. */
+export interface EventTable {
+  position: Generated<number>;
+  /** xid8 of the appending transaction, as text. */
+  transaction_id: Generated<string>;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  data: ColumnType<unknown, string, never>;
+  metadata: ColumnType<Record<string, unknown>, string, never>;
+  occurred_at: Date | null;
+  recorded_at: Generated<Date>;
+}
+
+export interface EventStoreTables {
+  'event_store.streams': StreamTable;
+  'event_store.events': EventTable;
+}

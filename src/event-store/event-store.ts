@@ -1,0 +1,255 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database } from '../database';
+import type { EventTable } from './event-store.table';
+import {
+  translateAppendError,
+  EventIdConflictError,
+  StreamVersionConflictError,
+} from './event-store.errors';
+import {
+  type AppendedEvent,
+  type ExpectedVersion,
+  type LogCheckpoint,
+  type StoredEvent,
+  type StreamAppend,
+} from './event-store.types';
+
+function encodeExpected(expected: ExpectedVersion): number | null {
+  if (expected === 'any') return null;
+  if (expected === 'none') return -1;
+  return expected;
+}
+
+interface AppendRow {
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  position: number;
+  replayed: boolean;
+}
+
+/**
+ * Appends events to one or more streams atomically, in one statement (one round trip).
+ *
+ * Each stream's version is checked against its `expectedVersion`; a stream whose events are all
+ * stored already with the same content is an idempotent replay and comes back with
+ * `replayed: true`. Results are in the order the events were given.
+ *
+ * @throws StreamVersionConflictError when a stream is not at its expected version.
+ * @throws EventIdConflictError when an event id is stored with other content.
+ * @throws StoreUnavailableError when the store cannot be reached; nothing was written.
+ */
+export async function appendToStreams(
+  db: Kysely<Database>,
+  appends: readonly StreamAppend[],
+): Promise<AppendedEvent[]> {
+  const streams: { s: string; e: number | null }[] = [];
+  const events: Record<string, unknown>[] = [];
+  const expectedBy = new Map<string, ExpectedVersion>();
+  for (const append of appends) {
+    if (expectedBy.has(append.streamId)) {
+      throw new Error(
+        `stream ${append.streamId} appears twice in one append; merge its events first`,
+      );
+    }
+    expectedBy.set(append.streamId, append.expectedVersion);
+    streams.push({ s: append.streamId, e: encodeExpected(append.expectedVersion) });
+    for (const event of append.events) {
+      events.push({
+        i: events.length,
+        id: event.eventId,
+        s: append.streamId,
+        t: event.type,
+        v: event.schemaVersion,
+        d: event.data,
+        m: event.metadata,
+        o: event.occurredAt ?? null,
+      });
+    }
+  }
+  if (events.length === 0) return [];
+  const run = () =>
+    sql<AppendRow>`select * from event_store.append(${JSON.stringify(streams)}::jsonb, ${JSON.stringify(events)}::jsonb)`.execute(
+      db,
+    );
+  let result;
+  try {
+    result = await run();
+  } catch (error) {
+    const translated = translateAppendError(error, (id) => expectedBy.get(id) ?? 'any');
+    // A concurrent twin of this very append may have won the race: run once more, and the
+    // stored events come back as an idempotent replay (or the conflict is real).
+    const racedWithTwin =
+      translated instanceof StreamVersionConflictError ||
+      (typeof error === 'object' &&
+        error !== null &&
+        (error as { code?: unknown }).code === '23505');
+    if (!racedWithTwin) throw translated;
+    try {
+      result = await run();
+    } catch (retryError) {
+      throw translateAppendError(retryError, (id) => expectedBy.get(id) ?? 'any');
+    }
+  }
+  const byId = new Map(result.rows.map((row) => [row.event_id, row]));
+  return events.map((event) => {
+    const row = byId.get(event.id as string);
+    if (!row) throw new EventIdConflictError(String(event.id));
+    return {
+      eventId: row.event_id,
+      streamId: row.stream_id,
+      streamVersion: Number(row.stream_version),
+      position: Number(row.position),
+      replayed: row.replayed,
+    };
+  });
+}
+
+const EVENT_COLUMNS = [
+  'position',
+  'transaction_id',
+  'event_id',
+  'stream_id',
+  'stream_version',
+  'type',
+  'schema_version',
+  'data',
+  'metadata',
+  'occurred_at',
+  'recorded_at',
+] as const;
+
+type EventRow = Pick<Selectable<EventTable>, (typeof EVENT_COLUMNS)[number]>;
+
+/** Maps a row of `event_store.events` to a StoredEvent. */
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    position: Number(row.position),
+    transactionId: String(row.transaction_id),
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: Number(row.stream_version),
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** Reads a stream's events in version order, from `fromVersion` (1-based, inclusive). */
+export async function readStream(
+  db: Kysely<Database>,
+  streamId: string,
+  options: { fromVersion?: number; limit?: number } = {},
+): Promise<StoredEvent[]> {
+  let query = db
+    .selectFrom('event_store.events')
+    .select(EVENT_COLUMNS)
+    .where('stream_id', '=', streamId)
+    .where('stream_version', '>=', options.fromVersion ?? 1)
+    .orderBy('stream_version');
+  if (options.limit !== undefined) query = query.limit(options.limit);
+  const rows = await query.execute();
+  return rows.map(toStoredEvent);
+}
+
+/** Reads several streams' events at once, each stream in version order. */
+export async function readStreams(
+  db: Kysely<Database>,
+  streamIds: readonly string[],
+): Promise<Map<string, StoredEvent[]>> {
+  const result = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
+  if (streamIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('event_store.events')
+    .select(EVENT_COLUMNS)
+    .where('stream_id', 'in', [...new Set(streamIds)])
+    .orderBy('stream_id')
+    .orderBy('stream_version')
+    .execute();
+  for (const row of rows) result.get(row.stream_id)?.push(toStoredEvent(row));
+  return result;
+}
+
+/** A stream's version (its number of events), or undefined when it does not exist. */
+export async function readStreamVersion(
+  db: Kysely<Database>,
+  streamId: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('event_store.streams')
+    .select('version')
+    .where('stream_id', '=', streamId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.version);
+}
+
+/** One event by id. */
+export async function readEvent(
+  db: Kysely<Database>,
+  eventId: string,
+): Promise<StoredEvent | undefined> {
+  const row = await db
+    .selectFrom('event_store.events')
+    .select(EVENT_COLUMNS)
+    .where('event_id', '=', eventId)
+    .executeTakeFirst();
+  return row && toStoredEvent(row);
+}
+
+/** The checkpoint of the event at a position, or undefined when no event has it. */
+export async function checkpointAt(
+  db: Kysely<Database>,
+  position: number,
+): Promise<LogCheckpoint | undefined> {
+  const row = await db
+    .selectFrom('event_store.events')
+    .select(['transaction_id', 'position'])
+    .where('position', '=', position)
+    .executeTakeFirst();
+  return row && { transactionId: String(row.transaction_id), position: Number(row.position) };
+}
+
+/**
+ * Reads the global log after a checkpoint, in commit-safe order.
+ *
+ * Positions come from a sequence, so a transaction holding position 10 can commit after one
+ * holding 11. Reading by (transaction_id, position) and only below the oldest transaction still
+ * in flight means nothing that becomes visible later can sort before what was already returned.
+ */
+export async function readLog(
+  db: Kysely<Database>,
+  after: LogCheckpoint,
+  options: { limit: number; types?: readonly string[] | undefined },
+): Promise<StoredEvent[]> {
+  let query = db
+    .selectFrom('event_store.events')
+    .select(EVENT_COLUMNS)
+    .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
+    .where(
+      sql<boolean>`(transaction_id, position) > (${after.transactionId}::xid8, ${after.position}::bigint)`,
+    );
+  if (options.types && options.types.length > 0)
+    query = query.where('type', 'in', [...options.types]);
+  const rows = await query
+    .orderBy('transaction_id')
+    .orderBy('position')
+    .limit(options.limit)
+    .execute();
+  return rows.map(toStoredEvent);
+}
+
+/** The checkpoint of the last event that is safe to read now (LOG_START-like when empty). */
+export async function readHead(db: Kysely<Database>): Promise<LogCheckpoint | undefined> {
+  const row = await db
+    .selectFrom('event_store.events')
+    .select(['transaction_id', 'position'])
+    .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
+    .orderBy('transaction_id', 'desc')
+    .orderBy('position', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { transactionId: String(row.transaction_id), position: Number(row.position) };
+}
