@@ -87,3 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     poolSize: readInteger(env, 'TIMELINE_POOL_SIZE', 16, 1),
   };
 }
+
+/** Nest injection token of the AppConfig. */
+export const APP_CONFIG = Symbol('AppConfig');

@@ -78,10 +78,13 @@ async function openPGlite(dataDir: string | undefined): Promise<Store> {
 
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
   const types = {
-    getTypeParser: ((oid: number, format?: string) =>
+    getTypeParser: ((oid: number, format?: string): unknown =>
       oid === 20
         ? parseInt8
-        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        : (pg.types.getTypeParser(
+            oid,
+            format as 'text',
+          ) as unknown)) as typeof pg.types.getTypeParser,
   };
   const clientConfig: pg.ClientConfig = {
     connectionString: url,
@@ -167,7 +170,8 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    const message = result.error instanceof Error ? result.error.message : String(result.error);
+    const message =
+      result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${message}`);
   }
   return result;

@@ -1,0 +1,25 @@
+// Runs the checks and the whole Jest suite. PGlite loads Node built-ins with dynamic import(),
+// which Jest allows only with --experimental-vm-modules, so Jest runs in a child with that flag.
+import { spawnSync } from 'node:child_process';
+
+const run = (command, args, env = process.env) => {
+  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+};
+
+// `--ci` skips the static checks (already run) and runs Jest alone.
+const ci = process.argv[2] === '--ci';
+const jestArgs = process.argv.slice(ci ? 3 : 2);
+if (jestArgs.length === 0 && !ci) {
+  run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  run('npx', ['eslint', '.']);
+  run('npx', ['prettier', '--check', '.', '--log-level', 'warn']);
+}
+const nodeOptions = [
+  process.env.NODE_OPTIONS,
+  '--experimental-vm-modules',
+  '--no-warnings=ExperimentalWarning',
+]
+  .filter(Boolean)
+  .join(' ');
+run('npx', ['jest', ...jestArgs], { ...process.env, NODE_OPTIONS: nodeOptions });

@@ -1,0 +1,37 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import type { AppConfig } from './config';
+import { StoreModule, type Store } from './database';
+import { ApiKeysService } from './http/auth/api-keys.service';
+import { AuthGuard } from './http/auth/auth.guard';
+import { CommandsController } from './http/controllers/commands.controller';
+import { HealthController } from './http/controllers/health.controller';
+import { LogController } from './http/controllers/log.controller';
+import { IdempotencyService } from './http/idempotency.service';
+import { ProblemFilter } from './http/problem/problem.filter';
+import { TimelineModule } from './timeline';
+
+/** The whole service, over a store the caller opened. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, store: Store): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        StoreModule.forRoot(config, store),
+        CqrsModule.forRoot(),
+        TerminusModule,
+        TimelineModule,
+      ],
+      controllers: [CommandsController, LogController, HealthController],
+      providers: [
+        ApiKeysService,
+        IdempotencyService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+/** Nest injection token of the opened Store. */
+export const STORE = Symbol('Store');

@@ -1,0 +1,77 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { joinPath, type FieldError } from './field-error';
+
+// Which message to show when several rules of one field fail: the most basic first.
+const PRIORITY = ['whitelistValidation', 'isDefined', 'plainObject', 'listOf'];
+
+function firstMessage(constraints: Record<string, string>): string {
+  for (const name of PRIORITY) {
+    const message = constraints[name];
+    if (message !== undefined) {
+      return name === 'whitelistValidation' ? 'is not an allowed field' : message;
+    }
+  }
+  return Object.values(constraints)[0] ?? 'is invalid';
+}
+
+/** Turns class-validator's error tree into one FieldError per failing field. */
+export function flattenValidationErrors(
+  errors: readonly ValidationError[],
+  parent = '',
+): FieldError[] {
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const path = joinPath(parent, error.property);
+    if (error.constraints && Object.keys(error.constraints).length > 0) {
+      const message = firstMessage(error.constraints);
+      // "[n] message" from a list constraint names the failing item.
+      const item = /^\[(\d+)\] (.*)$/s.exec(message);
+      result.push(item ? { path: `${path}[${item[1]}]`, message: item[2]! } : { path, message });
+    } else if (error.children && error.children.length > 0) {
+      result.push(...flattenValidationErrors(error.children, path));
+    }
+  }
+  return result;
+}
+
+/** A JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Returns a copy of a parsed JSON value with every string trimmed. */
+export function trimStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.trim();
+  if (Array.isArray(value)) return value.map(trimStrings);
+  if (isJsonObject(value)) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) result[key] = trimStrings(item);
+    return result;
+  }
+  return value;
+}
+
+/** The outcome of validating a body: the typed instance, or every failing field. */
+export type BodyValidation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/**
+ * Validates a parsed JSON body against a class-validator class: unknown fields are errors, no
+ * type conversion happens (so "10" is not a count), strings are trimmed first.
+ */
+export function validateBody<T extends object>(
+  cls: new () => T,
+  plain: unknown,
+): BodyValidation<T> {
+  if (!isJsonObject(plain))
+    return { ok: false, errors: [{ path: '', message: 'must be a JSON object' }] };
+  const instance = plainToInstance(cls, trimStrings(plain), { enableImplicitConversion: false });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) return { ok: false, errors: flattenValidationErrors(errors) };
+  return { ok: true, value: instance };
+}
