@@ -11,7 +11,10 @@ import { HealthController } from './http/controllers/health.controller';
 import { LogController } from './http/controllers/log.controller';
 import { IdempotencyService } from './http/idempotency.service';
 import { ProblemFilter } from './http/problem/problem.filter';
+import { ProjectionsModule } from './projections/projections.module';
 import { TimelineModule } from './timeline';
+import { TalliesController } from './http/controllers/tallies.controller';
+import { TimelineController } from './http/controllers/timeline.controller';
 
 /** The whole service, over a store the caller opened. */
 @Module({})
@@ -24,8 +27,15 @@ export class AppModule {
         CqrsModule.forRoot(),
         TerminusModule,
         TimelineModule,
+        ProjectionsModule,
       ],
-      controllers: [CommandsController, LogController, HealthController],
+      controllers: [
+        CommandsController,
+        LogController,
+        TimelineController,
+        TalliesController,
+        HealthController,
+      ],
       providers: [
         ApiKeysService,
         IdempotencyService,

@@ -24,6 +24,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Connections in the pg pool. */
   poolSize: number;
+  /** Whether this process runs the projections (each runs in one instance at a time). */
+  runProjections: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -37,6 +39,14 @@ function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min
     throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function readSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
 /** Parses `TIMELINE_API_KEYS`; throws a ConfigError that names the bad entry. */
@@ -85,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: readInteger(env, 'TIMELINE_RATE_LIMIT', 100_000, 0),
     logLevel: logLevel as AppConfig['logLevel'],
     poolSize: readInteger(env, 'TIMELINE_POOL_SIZE', 16, 1),
+    runProjections: readSwitch(env, 'TIMELINE_PROJECTIONS', true),
   };
 }
 

@@ -22,8 +22,22 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** Subscribes to NOTIFY on a channel; resolves to an unsubscribe function. */
   listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
+  /**
+   * Takes a session-level lock that lives as long as this process's hold on it: on PostgreSQL
+   * an advisory lock on a connection of its own (released when the process dies, so another
+   * instance can take over); on the embedded store, which one process owns, it always succeeds.
+   * Resolves to undefined when another session holds it.
+   */
+  tryLock(key: string): Promise<SessionLock | undefined>;
   /** Closes every connection. */
   close(): Promise<void>;
+}
+
+/** A held session lock. */
+export interface SessionLock {
+  /** True once the connection holding it has gone (the lock is then free for others). */
+  lost(): boolean;
+  release(): Promise<void>;
 }
 
 /** Options for opening a store. */
@@ -69,6 +83,9 @@ async function openPGlite(dataDir: string | undefined): Promise<Store> {
       const unsubscribe = await pglite.listen(channel, listener);
       return unsubscribe;
     },
+    async tryLock() {
+      return { lost: () => false, release: async () => undefined };
+    },
     async close() {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
@@ -104,6 +121,39 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     db,
     async listen(channel, listener) {
       return listenPostgres(clientConfig, channel, listener, listeners);
+    },
+    async tryLock(key) {
+      const client = new pg.Client(clientConfig);
+      let lost = false;
+      client.on('error', () => {
+        lost = true;
+      });
+      client.on('end', () => {
+        lost = true;
+        listeners.delete(client);
+      });
+      try {
+        await client.connect();
+        const result = await client.query<{ locked: boolean }>(
+          'select pg_try_advisory_lock(hashtext($1)) as locked',
+          [key],
+        );
+        if (!result.rows[0]?.locked) {
+          await client.end();
+          return undefined;
+        }
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      listeners.add(client);
+      return {
+        lost: () => lost,
+        release: async () => {
+          listeners.delete(client);
+          await client.end().catch(() => undefined);
+        },
+      };
     },
     async close() {
       await Promise.all([...listeners].map((client) => client.end().catch(() => undefined)));

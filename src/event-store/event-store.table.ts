@@ -27,4 +27,20 @@ export interface EventTable {
 export interface EventStoreTables {
   'event_store.streams': StreamTable;
   'event_store.events': EventTable;
+  'event_store.projections': ProjectionTable;
 }
+
+/** A projection's state and checkpoint. */
+export interface ProjectionTable {
+  name: string;
+  version: number;
+  status: ColumnType<ProjectionStatus, ProjectionStatus | undefined, ProjectionStatus>;
+  transaction_id: ColumnType<string, string | undefined, string>;
+  position: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  error_position: number | null;
+  updated_at: Generated<Date>;
+}
+
+/** What a projection is doing. */
+export type ProjectionStatus = 'running' | 'paused' | 'rebuilding' | 'failed';

@@ -2,3 +2,7 @@ export * from './event-store';
 export * from './event-store.errors';
 export * from './event-store.types';
 export type { EventStoreTables, EventTable, StreamTable } from './event-store.table';
+export * from './projection';
+export * from './projection-progress';
+export * from './projection-runner';
+export type { ProjectionStatus, ProjectionTable } from './event-store.table';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { problem, ProblemException } from './problem/problem';
+import type { FieldError } from '../timeline';
+import { problem, ProblemException, validationProblem } from './problem/problem';
 
 const MiB = 1024 * 1024;
 
@@ -12,14 +13,64 @@ export function bodyLimitFor(url: string): number {
   return url === '/v1/batch' || url.startsWith('/v1/batch?') ? 8 * MiB : MiB;
 }
 
+/** The deepest nesting of arrays and objects a body may have; valid bodies stay under 10. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * The first part of a parsed body that no command can take and that would trip code walking it
+ * recursively: nesting deeper than MAX_BODY_DEPTH (a stack overflow), or a `constructor` key
+ * (class-transformer takes it for the value's class). Iterative, so any depth is safe here.
+ */
+export function findHostileShape(body: unknown): FieldError | undefined {
+  interface Node {
+    value: unknown;
+    depth: number;
+    parent?: Node;
+    key?: string | number;
+  }
+  const pathOf = (node: Node): string => {
+    let path = '';
+    for (let n: Node | undefined = node; n?.parent; n = n.parent) {
+      path = typeof n.key === 'number' ? `[${n.key}]${path}` : `.${String(n.key)}${path}`;
+    }
+    return path.replace(/^\./, '');
+  };
+  const isContainer = (value: unknown): value is object =>
+    typeof value === 'object' && value !== null;
+  const stack: Node[] = isContainer(body) ? [{ value: body, depth: 1 }] : [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.depth > MAX_BODY_DEPTH) {
+      return { path: pathOf(node), message: `nests deeper than ${MAX_BODY_DEPTH} levels` };
+    }
+    const depth = node.depth + 1;
+    if (Array.isArray(node.value)) {
+      node.value.forEach((value: unknown, key) => {
+        if (isContainer(value)) stack.push({ value, depth, parent: node, key });
+      });
+      continue;
+    }
+    for (const [key, value] of Object.entries(node.value as object)) {
+      if (key === 'constructor') {
+        return {
+          path: pathOf({ value, depth, parent: node, key }),
+          message: 'is not an allowed field',
+        };
+      }
+      if (isContainer(value)) stack.push({ value, depth, parent: node, key });
+    }
+  }
+  return undefined;
+}
+
 function charsetOf(contentType: string | undefined): string | undefined {
   const match = contentType ? /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType) : null;
   return match?.[1]?.toLowerCase();
 }
 
 /**
- * JSON only, UTF-8 only, per-route size limits, and no `__proto__` or `constructor.prototype`
- * keys. Every other media type is a 415.
+ * JSON only, UTF-8 only, per-route size limits, no `__proto__` or `constructor` keys and no
+ * nesting deeper than MAX_BODY_DEPTH. Every other media type is a 415.
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
@@ -53,11 +104,12 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
         );
         return;
       }
+      let parsed: unknown;
       try {
-        done(
-          null,
-          secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
-        );
+        parsed = secureJson.parse(text, undefined, {
+          protoAction: 'error',
+          constructorAction: 'error',
+        });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         done(
@@ -67,7 +119,14 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
             }),
           ),
         );
+        return;
       }
+      const hostile = findHostileShape(parsed);
+      if (hostile) {
+        done(validationProblem([hostile]));
+        return;
+      }
+      done(null, parsed);
     },
   );
   fastify.addContentTypeParser(

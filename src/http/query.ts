@@ -43,6 +43,40 @@ export class QueryReader {
     return Number(value);
   }
 
+  /** A string of 1..max characters, or undefined when absent. */
+  text(name: string, max = 200): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    if (trimmed === '' || trimmed.length > max) {
+      this.errors.push({ path: name, message: `must be 1 to ${max} characters` });
+      return undefined;
+    }
+    return trimmed;
+  }
+
+  /** true or false. */
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined || value === '') return fallback;
+    if (value !== 'true' && value !== 'false') {
+      this.errors.push({ path: name, message: 'must be true or false' });
+      return fallback;
+    }
+    return value === 'true';
+  }
+
+  /** One of the listed values. */
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined || value === '') return fallback;
+    if (!(values as readonly string[]).includes(value)) {
+      this.errors.push({ path: name, message: `must be one of ${values.join(', ')}` });
+      return fallback;
+    }
+    return value as T;
+  }
+
   /** A comma-separated list of names matching a pattern. */
   list(name: string, pattern: RegExp, maxItems = 50): string[] | undefined {
     const value = this.raw(name);

@@ -11,3 +11,17 @@ export * from './incident.state';
 export * from './timeline.errors';
 export { TimelineModule } from './timeline.module';
 export { canonicalJson } from './commands/decision';
+export {
+  BLOCS,
+  countryProblem,
+  isCountry,
+  isParty,
+  partyName,
+  partyProblem,
+  regionByCode,
+  regionProblem,
+  resolveRegion,
+  type RegionLookup,
+} from './gazetteer';
+export type { Region as GazetteerRegion } from './gazetteer';
+export * from './time';

@@ -8,45 +8,12 @@ import {
   readLog,
   readStream,
   readStreamVersion,
-  type StoredEvent,
 } from '../../event-store';
-import { isTimelineEventType, isUuid, upcast } from '../../timeline';
+import { isUuid } from '../../timeline';
+import { toEnvelope, type EventEnvelope } from '../envelope';
 import { Access } from '../auth/access.decorator';
 import { problem, ProblemException, validationProblem } from '../problem/problem';
 import { QueryReader } from '../query';
-
-/** An event as the API shows it. */
-export interface EventEnvelope {
-  eventId: string;
-  streamId: string;
-  streamVersion: number;
-  position: number;
-  type: string;
-  schemaVersion: number;
-  occurredAt: string | null;
-  recordedAt: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-}
-
-/** Shapes a stored event for the API; timeline events are upcast to their current shape. */
-export function toEnvelope(event: StoredEvent): EventEnvelope {
-  const data = isTimelineEventType(event.type)
-    ? upcast(event.type, event.schemaVersion, event.data).data
-    : event.data;
-  return {
-    eventId: event.eventId,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    position: event.position,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    occurredAt: event.occurredAt ? event.occurredAt.toISOString() : null,
-    recordedAt: event.recordedAt.toISOString(),
-    data,
-    metadata: event.metadata,
-  };
-}
 
 const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const STREAM_ID = /^[\x21-\x7e]{1,300}$/;

@@ -20,7 +20,7 @@ import {
   IncidentAlreadyExistsError,
 } from '../timeline.errors';
 import { decideCorrectIncident } from './correct-incident/correct-incident.decide';
-import type { Decision, PendingEvent } from './decision';
+import { canonicalJson, type Decision, type PendingEvent } from './decision';
 import { decideRecordIncident } from './record-incident.decide';
 import { decideRetractIncident } from './retract-incident/retract-incident.decide';
 import type { CommandResult, TimelineCommand } from './timeline.command';
@@ -62,7 +62,14 @@ function agreementIdOf(input: CommandInput): string | undefined {
 
 function plan(command: TimelineCommand, index: number): Planned {
   const input = command.input;
-  const incidentId = (input.incidentId ?? randomUUID()).toLowerCase();
+  // A new incident given only its eventId gets an id derived from it, so that a retry lands on
+  // the same stream and is an idempotent replay.
+  const incidentId = (
+    input.incidentId ??
+    (input.kind === 'record' && input.eventId
+      ? derivedEventId(input.eventId.toLowerCase(), 'incident')
+      : randomUUID())
+  ).toLowerCase();
   const eventId = (
     input.eventId ??
     (input.kind === 'record' && input.incidentId
@@ -181,7 +188,10 @@ export class CommandProcessor {
     return planned.map((p, i) => {
       const decision = decisions[i]!;
       if (decision.kind === 'replay') {
-        const first = loaded.get(p.streamId)?.[0];
+        const stored = loaded.get(p.streamId) ?? [];
+        const first = decision.eventId
+          ? stored.find((e) => e.eventId === decision.eventId)
+          : stored[0];
         if (!first) throw new Error(`replayed incident ${p.incidentId} has no stored event`);
         return this.result(p, 200, [first]);
       }
@@ -209,6 +219,37 @@ export class CommandProcessor {
     const input = p.command.input;
     const agreement = p.agreementId ? states.get(incidentStreamId(p.agreementId)) : undefined;
     const context = agreement ? { agreement } : {};
+    if (input.kind !== 'record') {
+      // A correction or retraction whose eventId the stream already holds is a retry: decided
+      // again against the incident as it was before that event, it must give the stored event.
+      const stored = loaded.get(p.streamId) ?? [];
+      const at = stored.findIndex((e) => e.eventId === p.eventId);
+      if (at >= 0) {
+        const first = stored[at]!;
+        const type = input.kind === 'correct' ? 'IncidentCorrected' : 'IncidentRetracted';
+        const before = foldIncident(p.incidentId, stored.slice(0, at));
+        const ids = { incidentId: p.incidentId, eventId: p.eventId };
+        let again: Decision | undefined;
+        try {
+          again =
+            input.kind === 'correct'
+              ? decideCorrectIncident({ ...input, ...ids }, before, context)
+              : decideRetractIncident({ ...input, ...ids }, before);
+        } catch (error) {
+          // Any rejection means the body is not the one that event came from.
+          if (!(error instanceof DomainError)) throw error;
+        }
+        const event = again?.kind === 'append' ? again.events[0] : undefined;
+        if (
+          first.type === type &&
+          event?.type === type &&
+          canonicalJson(event.data) === canonicalJson(first.data)
+        ) {
+          return { kind: 'replay', eventId: first.eventId };
+        }
+        throw new EventIdReusedError(p.eventId);
+      }
+    }
     switch (input.kind) {
       case 'record': {
         const first = loaded.get(p.streamId)?.[0];

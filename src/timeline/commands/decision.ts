@@ -9,8 +9,12 @@ export interface PendingEvent {
   occurredAt?: string;
 }
 
-/** What a command decides: append events, or nothing because it is a replay of one already stored. */
-export type Decision = { kind: 'append'; events: PendingEvent[] } | { kind: 'replay' };
+/**
+ * What a command decides: append events, or nothing because it is a replay of one already stored
+ * (`eventId` names it; without one, the stream's first event).
+ */
+export type Decision =
+  { kind: 'append'; events: PendingEvent[] } | { kind: 'replay'; eventId?: string };
 
 /** Canonical JSON: object keys sorted, so equal values give equal strings. */
 export function canonicalJson(value: unknown): string {

@@ -97,6 +97,16 @@ export function normalizeIncidentBody(dto: IncidentBodyDto): {
     }
   }
 
+  // UUIDs are compared and stored in lower case (incidentId and eventId are too).
+  if (typeof body.agreementId === 'string') body.agreementId = body.agreementId.toLowerCase();
+  // Responses give date-times in UTC.
+  if (Array.isArray(body.sources)) {
+    for (const source of body.sources as Mutable[]) {
+      if (typeof source.publishedAt === 'string')
+        source.publishedAt = normalizeOccurred(source.publishedAt);
+    }
+  }
+
   const country = dto.location.country;
   const toCode = (value: string, path: string): string => {
     const lookup = resolveRegion(value);

@@ -144,7 +144,8 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 /** An ISO 8601 date-time with an offset. */
 export function DateTime(optional = false): PropertyDecorator {
   const check = constraint('dateTime', (value) =>
-    typeof value === 'string' && DATE_TIME.test(value) && !Number.isNaN(Date.parse(value))
+    // parseOccurred also checks that the day and the time of day exist (Date.parse does not).
+    typeof value === 'string' && DATE_TIME.test(value) && !('error' in parseOccurred(value))
       ? undefined
       : 'must be a date-time with an offset (e.g. 2025-05-24T03:00:00+03:00)',
   );

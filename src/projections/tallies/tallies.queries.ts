@@ -1,0 +1,241 @@
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { Database } from '../../database';
+import { incidentConditions, type IncidentFilter } from '../read-filter';
+
+/** The tallies a client can ask for. */
+export const TALLY_NAMES = [
+  'prisoners',
+  'strikes',
+  'casualties',
+  'sanctions',
+  'incidents',
+] as const;
+export type TallyName = (typeof TALLY_NAMES)[number];
+
+/** groupBy keys each tally accepts, and its default grouping. */
+export const TALLY_GROUPS: Record<
+  TallyName,
+  { keys: readonly string[]; default: readonly string[] }
+> = {
+  prisoners: { keys: [], default: [] },
+  strikes: {
+    keys: ['attacker', 'weaponKind', 'region', 'month'],
+    default: ['attacker', 'weaponKind'],
+  },
+  casualties: { keys: ['country', 'region', 'month'], default: ['country', 'region'] },
+  sanctions: { keys: [], default: [] },
+  incidents: { keys: ['month'], default: [] },
+};
+
+type Row = Record<string, unknown>;
+
+function where(filter: IncidentFilter): RawBuilder<SqlBool> {
+  const conditions = incidentConditions('i', filter);
+  return sql<SqlBool>`${sql.join(conditions, sql` and `)}`;
+}
+
+function num(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+const STRIKE_KEYS: Record<string, RawBuilder<unknown>> = {
+  attacker: sql`w.attacker`,
+  weaponKind: sql`w.weapon_kind`,
+  region: sql`w.region`,
+  month: sql`i.month`,
+};
+
+const CASUALTY_KEYS: Record<string, RawBuilder<unknown>> = {
+  country: sql`i.country`,
+  region: sql`c.region`,
+  month: sql`i.month`,
+};
+
+function selectKeys(
+  keys: readonly string[],
+  expressions: Record<string, RawBuilder<unknown>>,
+): RawBuilder<unknown>[] {
+  return keys.map((key) => sql`${expressions[key]!} as ${sql.id(key)}`);
+}
+
+function groupAndOrder(
+  keys: readonly string[],
+  expressions: Record<string, RawBuilder<unknown>>,
+): RawBuilder<unknown> {
+  if (keys.length === 0) return sql``;
+  const list = keys.map((key) => expressions[key]!);
+  return sql`group by ${sql.join(list)} order by ${sql.join(list.map((e) => sql`${e} asc nulls last`))}`;
+}
+
+function rate(intercepted: unknown, launched: unknown): number | null {
+  const l = num(launched);
+  const i = num(intercepted);
+  return l === null || i === null || l === 0 ? null : i / l;
+}
+
+/** Strikes grouped by any of attacker, weaponKind, region, month; plus totals. */
+export async function queryStrikes(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+  groupBy: readonly string[],
+): Promise<{ rows: Row[]; totals: Row }> {
+  const run = async (keys: readonly string[]) => {
+    const keyColumns = selectKeys(keys, STRIKE_KEYS);
+    const result = await sql<Row>`
+      select ${sql.join([
+        ...keyColumns,
+        sql`count(distinct w.incident_id) as strikes`,
+        sql`sum(w.launched) as launched`,
+        sql`sum(w.intercepted) as intercepted`,
+        sql`sum(w.launched) filter (where w.launched is not null and w.intercepted is not null) as both_launched`,
+        sql`sum(w.intercepted) filter (where w.launched is not null and w.intercepted is not null) as both_intercepted`,
+      ])}
+        from read_model.tally_weapons w
+        join read_model.tally_incidents i on i.incident_id = w.incident_id and i.version = w.version
+       where ${where(filter)}
+       ${groupAndOrder(keys, STRIKE_KEYS)}`.execute(db);
+    return result.rows.map((row) => {
+      const out: Row = {};
+      for (const key of keys) out[key] = row[key] ?? null;
+      out.strikes = num(row.strikes) ?? 0;
+      out.launched = num(row.launched);
+      out.intercepted = num(row.intercepted);
+      out.interceptionRate = rate(row.both_intercepted, row.both_launched);
+      return out;
+    });
+  };
+  const [rows, totals] = await Promise.all([run(groupBy), run([])]);
+  return {
+    rows,
+    totals: totals[0] ?? { strikes: 0, launched: null, intercepted: null, interceptionRate: null },
+  };
+}
+
+/** Casualty lines of strikes and casualty reports grouped by any of country, region, month; plus totals. */
+export async function queryCasualties(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+  groupBy: readonly string[],
+): Promise<{ rows: Row[]; totals: Row }> {
+  const run = async (keys: readonly string[]) => {
+    const result = await sql<Row>`
+      select ${sql.join([
+        ...selectKeys(keys, CASUALTY_KEYS),
+        sql`sum(c.killed) as killed`,
+        sql`sum(c.injured) as injured`,
+        sql`coalesce(bool_or(c.at_least), false) as at_least`,
+      ])}
+        from read_model.tally_casualties c
+        join read_model.tally_incidents i on i.incident_id = c.incident_id and i.version = c.version
+       where ${where(filter)}
+       ${groupAndOrder(keys, CASUALTY_KEYS)}`.execute(db);
+    return result.rows.map((row) => {
+      const out: Row = {};
+      for (const key of keys) out[key] = row[key] ?? null;
+      out.killed = num(row.killed);
+      out.injured = num(row.injured);
+      out.atLeast = row.at_least === true;
+      return out;
+    });
+  };
+  const [rows, totals] = await Promise.all([run(groupBy), run([])]);
+  return { rows, totals: totals[0] ?? { killed: null, injured: null, atLeast: false } };
+}
+
+/** Sanctions warnings and impositions by issuer and target. */
+export async function querySanctions(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+): Promise<{ rows: Row[]; totals: Row }> {
+  const result = await sql<Row>`
+    select i.issuer, i.target,
+           count(*) filter (where i.type = 'SanctionsWarned') as warnings,
+           count(*) filter (where i.type = 'SanctionsImposed') as impositions
+      from read_model.tally_incidents i
+     where ${where(filter)} and i.type in ('SanctionsWarned', 'SanctionsImposed')
+     group by i.issuer, i.target
+     order by i.issuer asc nulls last, i.target asc nulls last`.execute(db);
+  const rows = result.rows.map((row) => ({
+    issuer: row.issuer,
+    target: row.target,
+    warnings: num(row.warnings) ?? 0,
+    impositions: num(row.impositions) ?? 0,
+  }));
+  return {
+    rows,
+    totals: {
+      warnings: rows.reduce((n, r) => n + r.warnings, 0),
+      impositions: rows.reduce((n, r) => n + r.impositions, 0),
+    },
+  };
+}
+
+/** Incidents counted by type (and month). */
+export async function queryIncidentCounts(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+  groupBy: readonly string[],
+): Promise<{ rows: Row[]; totals: Row }> {
+  const byMonth = groupBy.includes('month');
+  const result = await sql<Row>`
+    select i.type, ${byMonth ? sql`i.month` : sql`null`} as month, count(*) as count
+      from read_model.tally_incidents i
+     where ${where(filter)}
+     group by i.type ${byMonth ? sql`, i.month` : sql``}
+     order by i.type asc ${byMonth ? sql`, i.month asc` : sql``}`.execute(db);
+  const rows = result.rows.map((row) =>
+    byMonth
+      ? { type: row.type, month: row.month, count: num(row.count) ?? 0 }
+      : { type: row.type, count: num(row.count) ?? 0 },
+  );
+  return { rows, totals: { count: rows.reduce((n, r) => n + r.count, 0) } };
+}
+
+/** Prisoners released per party and each agreement's progress. */
+export async function queryPrisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<Row> {
+  const [exchanges, released, byAgreement] = await Promise.all([
+    sql<Row>`select count(*) as n from read_model.tally_incidents i
+              where ${where(filter)} and i.type = 'PrisonersExchanged'`.execute(db),
+    sql<Row>`select r.party, sum(r.count) as n
+               from read_model.tally_released r
+               join read_model.tally_incidents i on i.incident_id = r.incident_id and i.version = r.version
+              where ${where(filter)} and i.type = 'PrisonersExchanged'
+              group by r.party order by r.party`.execute(db),
+    sql<Row>`select i.agreement_id, r.party, sum(r.count) as n
+               from read_model.tally_released r
+               join read_model.tally_incidents i on i.incident_id = r.incident_id and i.version = r.version
+              where ${where(filter)} and i.agreement_id is not null
+              group by i.agreement_id, r.party`.execute(db),
+  ]);
+  const referenced = [...new Set(byAgreement.rows.map((r) => String(r.agreement_id)))];
+  // Agreements in view: those matching the filters, and those the matching exchanges fulfil.
+  const validity = where(filter.asOf ? { asOf: filter.asOf } : {});
+  const agreements = await sql<Row>`
+    select i.incident_id, i.agreement_parties, i.total_per_side
+      from read_model.tally_incidents i
+     where i.type = 'PrisonerExchangeAgreed'
+       and ((${where(filter)}) or (${validity} and i.incident_id = any(${referenced}::uuid[])))
+     order by i.occurred_at, i.incident_id`.execute(db);
+  const releasedBy: Record<string, number> = {};
+  for (const row of released.rows) releasedBy[String(row.party)] = num(row.n) ?? 0;
+  return {
+    totals: { exchanges: num(exchanges.rows[0]?.n) ?? 0, releasedBy },
+    agreements: agreements.rows.map((a) => {
+      const id = String(a.incident_id);
+      const parties = (a.agreement_parties as string[] | null) ?? [];
+      const total = num(a.total_per_side) ?? 0;
+      const by: Record<string, number> = {};
+      for (const row of byAgreement.rows) {
+        if (String(row.agreement_id) === id) by[String(row.party)] = num(row.n) ?? 0;
+      }
+      const smaller = parties.length > 0 ? Math.min(...parties.map((p) => by[p] ?? 0)) : 0;
+      return {
+        agreementId: id,
+        parties,
+        totalPerSide: total,
+        releasedBy: by,
+        progress: total > 0 ? smaller / total : null,
+      };
+    }),
+  };
+}
