@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as eventStore from './0001_event_store';
 import * as service from './0002_service';
 import * as projections from './0003_projections';
+import * as appendWithoutNotify from './0004_append_without_notify';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStore,
   '0002_service': service,
   '0003_projections': projections,
+  '0004_append_without_notify': appendWithoutNotify,
 };

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../database';
+import { signalAppended } from './append-signal';
 import type { EventTable } from './event-store.table';
 import {
   translateAppendError,
@@ -68,22 +69,21 @@ export async function appendToStreams(
     }
   }
   if (events.length === 0) return [];
+  const single = appends.length === 1 ? await appendToOneStream(db, appends[0]!, events) : undefined;
   const run = () =>
     sql<AppendRow>`select * from event_store.append(${JSON.stringify(streams)}::jsonb, ${JSON.stringify(events)}::jsonb)`.execute(
       db,
     );
-  let result;
+  let result: { rows: AppendRow[] } | undefined = single;
   try {
-    result = await run();
+    result ??= await run();
   } catch (error) {
     const translated = translateAppendError(error, (id) => expectedBy.get(id) ?? 'any');
     // A concurrent twin of this very append may have won the race: run once more, and the
     // stored events come back as an idempotent replay (or the conflict is real).
     const racedWithTwin =
       translated instanceof StreamVersionConflictError ||
-      (typeof error === 'object' &&
-        error !== null &&
-        (error as { code?: unknown }).code === '23505');
+      (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505');
     if (!racedWithTwin) throw translated;
     try {
       result = await run();
@@ -91,6 +91,7 @@ export async function appendToStreams(
       throw translateAppendError(retryError, (id) => expectedBy.get(id) ?? 'any');
     }
   }
+  if (result.rows.some((row) => !row.replayed)) signalAppended(db);
   const byId = new Map(result.rows.map((row) => [row.event_id, row]));
   return events.map((event) => {
     const row = byId.get(event.id as string);
@@ -103,6 +104,57 @@ export async function appendToStreams(
       replayed: row.replayed,
     };
   });
+}
+
+/**
+ * The common case, one stream, as one plain SQL statement (no PL/pgSQL): bump or create the
+ * stream at the expected version and insert its events. When it inserts nothing (a version
+ * conflict or an idempotent replay) or hits a unique event id, it returns undefined and the
+ * caller asks event_store.append, which tells those cases apart. Atomic either way: one
+ * statement, so a stream is never bumped without its events.
+ */
+async function appendToOneStream(
+  db: Kysely<Database>,
+  append: StreamAppend,
+  events: readonly Record<string, unknown>[],
+): Promise<{ rows: AppendRow[] } | undefined> {
+  const expected = encodeExpected(append.expectedVersion);
+  const n = events.length;
+  try {
+    const result = await sql<{ event_id: string; stream_version: number; position: number }>`
+      with bumped as (
+        update event_store.streams
+           set version = version + ${n}::bigint, updated_at = now()
+         where stream_id = ${append.streamId}
+           and (${expected}::bigint is null or version = ${expected}::bigint)
+        returning version
+      ),
+      created as (
+        insert into event_store.streams (stream_id, version)
+        select ${append.streamId}, ${n}::bigint
+         where (${expected}::bigint is null or ${expected}::bigint <= 0)
+           and not exists (select 1 from bumped)
+        on conflict (stream_id) do nothing
+        returning version
+      ),
+      v as (select version from bumped union all select version from created)
+      insert into event_store.events
+        (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at)
+      select i.id, ${append.streamId}, v.version - ${n}::bigint + i.i + 1, i.t, i.v, i.d, i.m, i.o
+        from v, jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+          as i(i int, id uuid, t text, v int, d jsonb, m jsonb, o timestamptz)
+       order by i.i
+      returning event_id, stream_version, position`.execute(db);
+    if (result.rows.length !== n) return undefined;
+    return {
+      rows: result.rows.map((row) => ({ ...row, stream_id: append.streamId, replayed: false })),
+    };
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505') {
+      return undefined;
+    }
+    throw translateAppendError(error, () => append.expectedVersion);
+  }
 }
 
 const EVENT_COLUMNS = [

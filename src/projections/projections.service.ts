@@ -8,7 +8,9 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config';
 import { STORE, type Store } from '../database';
 import {
+  APPENDED_CHANNEL,
   checkpointAt,
+  onAppendedLocally,
   ensureProjection,
   ProjectionProgress,
   ProjectionRunner,
@@ -62,12 +64,15 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
       }
     }
     await this.progress.refresh(this.store.db);
+    const wake = (): void => {
+      for (const runner of this.runners) runner.wake();
+    };
     this.unsubscribe.push(
       await this.store.listen('projection_progress', () => void this.refresh()),
-      await this.store.listen('event_store_appended', () => {
-        for (const runner of this.runners) runner.wake();
-      }),
+      await this.store.listen(APPENDED_CHANNEL, wake),
     );
+    const stopLocal = onAppendedLocally(this.store.db, wake);
+    this.unsubscribe.push(async () => stopLocal());
     // A lost notification only delays: the checkpoint is re-read now and then.
     this.poll = setInterval(() => void this.refresh(), 2000);
     this.poll.unref();

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { migrateToLatest, openStore } from '../src/database';
+import { appendToStreams } from '../src/event-store';
+import { createBenchDatabase, rate, sampleStrike } from './harness';
+
+/** Single-event appends in process vs a raw pg single-statement insert of the same row shape. */
+export async function benchAppends(concurrency: number, total: number): Promise<{ ours: number; raw: number }> {
+  const database = await createBenchDatabase();
+  try {
+    const store = await openStore({ databaseUrl: database.url, poolSize: Math.max(16, concurrency) });
+    await migrateToLatest(store.db);
+    const rawPool = new pg.Pool({ connectionString: database.url, max: Math.max(16, concurrency) });
+    await rawPool.query(`create table raw_events (
+      position bigint generated always as identity primary key, event_id uuid not null unique,
+      stream_id text not null, stream_version bigint not null, type text not null, data jsonb not null,
+      metadata jsonb not null, recorded_at timestamptz not null default now(), unique (stream_id, stream_version))`);
+    const metadata = { actor: 'bench', correlationId: randomUUID(), requestId: randomUUID(), schemaVersion: 1 };
+    // Warm both paths up (connections, plans).
+    await rate(500, concurrency, () =>
+      appendToStreams(store.db, [
+        {
+          streamId: `warm-${randomUUID()}`,
+          expectedVersion: 'none',
+          events: [{ eventId: randomUUID(), type: 'StrikeReported', schemaVersion: 1, data: sampleStrike(0), metadata }],
+        },
+      ]),
+    );
+    const raw = await rate(total, concurrency, (i) =>
+      rawPool.query(
+        'insert into raw_events (event_id, stream_id, stream_version, type, data, metadata) values ($1, $2, 1, $3, $4, $5)',
+        [randomUUID(), `incident-${randomUUID()}`, 'StrikeReported', JSON.stringify(sampleStrike(i)), JSON.stringify(metadata)],
+      ),
+    );
+    const ours = await rate(total, concurrency, (i) =>
+      appendToStreams(store.db, [
+        {
+          streamId: `incident-${randomUUID()}`,
+          expectedVersion: 'none',
+          events: [{ eventId: randomUUID(), type: 'StrikeReported', schemaVersion: 1, data: sampleStrike(i), metadata }],
+        },
+      ]),
+    );
+    await rawPool.end();
+    await store.close();
+    return { ours: ours.perSecond, raw: raw.perSecond };
+  } finally {
+    await database.drop();
+  }
+}
+
+if (require.main === module) {
+  void (async () => {
+    for (const c of [1, 16, 64]) {
+      const r = await benchAppends(c, c === 1 ? 3000 : 20000);
+      console.log(`concurrency ${c}: ours ${r.ours.toFixed(0)}/s raw ${r.raw.toFixed(0)}/s ratio ${(r.ours / r.raw).toFixed(2)}`);
+    }
+  })();
+}
