@@ -8,6 +8,8 @@ import { ApiKeysService } from './http/auth/api-keys.service';
 import { AuthGuard } from './http/auth/auth.guard';
 import { CommandsController } from './http/controllers/commands.controller';
 import { HealthController } from './http/controllers/health.controller';
+import { ExportController } from './http/controllers/export.controller';
+import { LiveController } from './http/controllers/live.controller';
 import { LogController } from './http/controllers/log.controller';
 import { IdempotencyService } from './http/idempotency.service';
 import { ProblemFilter } from './http/problem/problem.filter';
@@ -15,6 +17,7 @@ import { ProjectionsModule } from './projections/projections.module';
 import { TimelineModule } from './timeline';
 import { TalliesController } from './http/controllers/tallies.controller';
 import { TimelineController } from './http/controllers/timeline.controller';
+import { ProjectionsController } from './http/controllers/projections.controller';
 
 /** The whole service, over a store the caller opened. */
 @Module({})
@@ -31,9 +34,13 @@ export class AppModule {
       ],
       controllers: [
         CommandsController,
+        // Before LogController: `events/live` must not be taken for `events/:eventId`.
+        LiveController,
         LogController,
         TimelineController,
         TalliesController,
+        ProjectionsController,
+        ExportController,
         HealthController,
       ],
       providers: [

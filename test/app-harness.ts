@@ -54,7 +54,7 @@ export async function startTestApp(
   const config: AppConfig = {
     ...loadConfig({}),
     dataDir,
-    logLevel: 'silent',
+    logLevel: process.env.TEST_LOG ? 'warn' : 'silent',
     rateLimitPerMinute: 0,
     apiKeys: [
       { name: 'writer', roles: ['writer'], secret: TEST_KEYS.writer },
@@ -64,7 +64,8 @@ export async function startTestApp(
     ],
     ...overrides,
   };
-  const app = await createApp(config, store.store, { logger: false });
+  // TEST_LOG=1 shows the service's own log (errors of 5xx answers included).
+  const app = await createApp(config, store.store, process.env.TEST_LOG ? {} : { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('no address');

@@ -3,6 +3,7 @@ import * as eventStore from './0001_event_store';
 import * as service from './0002_service';
 import * as projections from './0003_projections';
 import * as appendWithoutNotify from './0004_append_without_notify';
+import * as projectionRebuild from './0005_projection_rebuild';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_service': service,
   '0003_projections': projections,
   '0004_append_without_notify': appendWithoutNotify,
+  '0005_projection_rebuild': projectionRebuild,
 };

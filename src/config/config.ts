@@ -26,6 +26,10 @@ export interface AppConfig {
   poolSize: number;
   /** Whether this process runs the projections (each runs in one instance at a time). */
   runProjections: boolean;
+  /** Interval of the comment lines that keep an idle `GET /v1/events/live` stream open. */
+  liveHeartbeatMs: number;
+  /** How long a live stream's client may leave its socket blocked before it is dropped. */
+  liveStallMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -96,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: logLevel as AppConfig['logLevel'],
     poolSize: readInteger(env, 'TIMELINE_POOL_SIZE', 16, 1),
     runProjections: readSwitch(env, 'TIMELINE_PROJECTIONS', true),
+    liveHeartbeatMs: readInteger(env, 'TIMELINE_LIVE_HEARTBEAT_MS', 15_000, 10),
+    liveStallMs: readInteger(env, 'TIMELINE_LIVE_STALL_MS', 30_000, 10),
   };
 }
 

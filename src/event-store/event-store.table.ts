@@ -40,6 +40,31 @@ export interface ProjectionTable {
   last_error: string | null;
   error_position: number | null;
   updated_at: Generated<Date>;
+  rebuild: ColumnType<RebuildState | null, string | null | undefined, string | null>;
+  verify: ColumnType<VerifyResult | null, string | null | undefined, string | null>;
+}
+
+/** A rebuild in progress: the copy's own checkpoint and how far it has come. */
+export interface RebuildState {
+  dryRun: boolean;
+  startedAt: string;
+  /** Events in the log when the rebuild started. */
+  total: number;
+  processed: number;
+  transactionId: string;
+  position: number;
+  /** True once the copy's tables exist. */
+  prepared: boolean;
+}
+
+/** The verdict of the last dry run: the rebuilt copy compared with the live read model. */
+export interface VerifyResult {
+  status: 'running' | 'passed' | 'failed';
+  differences: number;
+  /** Up to 10 keys of rows that differ. */
+  sample: string[];
+  finishedAt: string | null;
+  error?: string;
 }
 
 /** What a projection is doing. */

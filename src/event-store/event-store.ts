@@ -69,7 +69,8 @@ export async function appendToStreams(
     }
   }
   if (events.length === 0) return [];
-  const single = appends.length === 1 ? await appendToOneStream(db, appends[0]!, events) : undefined;
+  const single =
+    appends.length === 1 ? await appendToOneStream(db, appends[0]!, events) : undefined;
   const run = () =>
     sql<AppendRow>`select * from event_store.append(${JSON.stringify(streams)}::jsonb, ${JSON.stringify(events)}::jsonb)`.execute(
       db,
@@ -83,7 +84,9 @@ export async function appendToStreams(
     // stored events come back as an idempotent replay (or the conflict is real).
     const racedWithTwin =
       translated instanceof StreamVersionConflictError ||
-      (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505');
+      (typeof error === 'object' &&
+        error !== null &&
+        (error as { code?: unknown }).code === '23505');
     if (!racedWithTwin) throw translated;
     try {
       result = await run();
@@ -150,7 +153,11 @@ async function appendToOneStream(
       rows: result.rows.map((row) => ({ ...row, stream_id: append.streamId, replayed: false })),
     };
   } catch (error) {
-    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505') {
+    if (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as { code?: unknown }).code === '23505'
+    ) {
       return undefined;
     }
     throw translateAppendError(error, () => append.expectedVersion);

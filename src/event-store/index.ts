@@ -2,8 +2,14 @@ export * from './append-signal';
 export * from './event-store';
 export * from './event-store.errors';
 export * from './event-store.types';
+export * from './log-tail';
 export type { EventStoreTables, EventTable, StreamTable } from './event-store.table';
 export * from './projection';
 export * from './projection-progress';
 export * from './projection-runner';
-export type { ProjectionStatus, ProjectionTable } from './event-store.table';
+export type {
+  ProjectionStatus,
+  ProjectionTable,
+  RebuildState,
+  VerifyResult,
+} from './event-store.table';

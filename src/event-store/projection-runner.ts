@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import type { Database, Store } from '../database';
-import { isUnavailableError } from './event-store.errors';
+import type { Database, SessionLock, Store } from '../database';
 import { readLog } from './event-store';
+import { isUnavailableError } from './event-store.errors';
+import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
 import type { Projection } from './projection';
 import type { ProjectionProgress } from './projection-progress';
-import type { ProjectionStatus } from './event-store.table';
 
 /** A projection's row in `event_store.projections`. */
 export interface ProjectionState {
@@ -17,6 +17,8 @@ export interface ProjectionState {
   lastError: string | null;
   errorPosition: number | null;
   updatedAt: Date;
+  rebuild: RebuildState | null;
+  verify: VerifyResult | null;
 }
 
 /** Reads a projection's state, or undefined when it was never registered. */
@@ -38,7 +40,19 @@ export async function readProjectionState(
       lastError: row.last_error,
       errorPosition: row.error_position === null ? null : Number(row.error_position),
       updatedAt: row.updated_at,
+      rebuild: row.rebuild,
+      verify: row.verify,
     }
+  );
+}
+
+/** The tables of a rebuild's copy: the live names moved to the rebuild schema. */
+export function rebuildTables(projection: Projection): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(projection.tables).map(([key, table]) => [
+      key,
+      `read_model_rebuild.${table.split('.').pop()!}`,
+    ]),
   );
 }
 
@@ -47,7 +61,7 @@ export async function resetProjection(
   trx: Kysely<Database>,
   projection: Projection,
 ): Promise<void> {
-  for (const table of projection.tables) {
+  for (const table of Object.values(projection.tables)) {
     await sql`truncate table ${sql.table(table)}`.execute(trx);
   }
   await trx
@@ -59,6 +73,7 @@ export async function resetProjection(
       position: 0,
       last_error: null,
       error_position: null,
+      rebuild: null,
       updated_at: sql`now()`,
     })
     .where('name', '=', projection.name)
@@ -95,19 +110,29 @@ export async function ensureProjection(
 
 class CheckpointMovedError extends Error {}
 
+// Statuses in which the live read model follows the log.
+const FOLLOWING: readonly ProjectionStatus[] = ['running', 'rebuilding'];
+
 /** Options of a runner. */
 export interface ProjectionRunnerOptions {
   /** Events per batch (one transaction each). */
   batchSize?: number;
   /** The slow poll, in case a notification is lost. */
   pollMs?: number;
+  /** Told of a rebuild's progress after each of its batches. */
+  onRebuildProgress?: (name: string, rebuild: RebuildState) => void;
 }
 
 /**
  * Runs one projection: reads the log after its checkpoint in batches and applies each batch and
  * the new checkpoint in one transaction (compare-and-set on the checkpoint, so a second runner
- * anywhere can never apply a batch twice). Woken by NOTIFY, with a slow poll as a fallback.
+ * anywhere can never apply a batch twice). Woken by appends, with a slow poll as a fallback.
  * An event it cannot apply stops it: status `failed`, with the error and the event's position.
+ *
+ * A rebuild (status `rebuilding`) builds copies of the tables from the start of the log, a batch
+ * at a time between the live batches, so the live read model keeps answering and following the
+ * log; when the copy has caught up, one transaction brings both to the same checkpoint and
+ * either moves the copy in (swap) or compares the two row by row (dry run).
  */
 export class ProjectionRunner {
   private readonly logger: Logger;
@@ -117,13 +142,13 @@ export class ProjectionRunner {
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private woken = false;
-  private lock: { release(): Promise<void>; lost(): boolean } | undefined;
+  private lock: SessionLock | undefined;
 
   constructor(
     private readonly store: Store,
     readonly projection: Projection,
     private readonly progress: ProjectionProgress,
-    options: ProjectionRunnerOptions = {},
+    private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.logger = new Logger(`projection:${projection.name}`);
     this.batchSize = options.batchSize ?? 1000;
@@ -153,23 +178,20 @@ export class ProjectionRunner {
     this.lock = undefined;
   }
 
-  /**
-   * Applies batches until the log is exhausted or the projection is not running; for tests
-   * and ops tools. Safe beside a running loop: every batch is a compare-and-set.
-   */
-  async catchUp(): Promise<void> {
-    for (;;) {
-      const state = await readProjectionState(this.store.db, this.projection.name);
-      if (!state || state.status !== 'running') return;
-      const events = await readLog(this.store.db, state.checkpoint, { limit: this.batchSize });
-      if (events.length === 0) return;
-      await this.applyBatch(state.checkpoint, events);
-    }
-  }
-
   /** True while this process holds the projection (always, on the embedded store). */
   get active(): boolean {
     return this.lock !== undefined && !this.lock.lost();
+  }
+
+  /**
+   * Applies batches (live, and a rebuild's) until there is nothing left to do or the projection
+   * stops following the log; for tests and ops tools. Safe beside a running loop: every batch is
+   * a compare-and-set.
+   */
+  async catchUp(): Promise<void> {
+    while (await this.step()) {
+      // keep going
+    }
   }
 
   private async sleep(ms: number): Promise<void> {
@@ -200,18 +222,9 @@ export class ProjectionRunner {
           }
           this.logger.log('holding the projection lock; running here');
         }
-        const state = await readProjectionState(this.store.db, this.projection.name);
-        if (!state || state.status !== 'running') {
-          await this.sleep(this.pollMs);
-          continue;
-        }
-        const events = await readLog(this.store.db, state.checkpoint, { limit: this.batchSize });
-        if (events.length === 0) {
-          await this.sleep(this.pollMs);
-          continue;
-        }
-        await this.applyBatch(state.checkpoint, events);
+        const busy = await this.step();
         failures = 0;
+        if (!busy) await this.sleep(this.pollMs);
       } catch (error) {
         failures++;
         const delay = Math.min(200 * 2 ** failures, 5000);
@@ -224,6 +237,22 @@ export class ProjectionRunner {
         await this.sleep(delay);
       }
     }
+  }
+
+  /** One live batch and, while rebuilding, one batch of the copy. True when there was work. */
+  private async step(): Promise<boolean> {
+    const state = await readProjectionState(this.store.db, this.projection.name);
+    if (!state || !FOLLOWING.includes(state.status)) return false;
+    let busy = false;
+    const events = await readLog(this.store.db, state.checkpoint, { limit: this.batchSize });
+    if (events.length > 0) {
+      await this.applyBatch(state.checkpoint, events);
+      busy = true;
+    }
+    if (state.status === 'rebuilding' && state.rebuild) {
+      busy = (await this.rebuildStep(state.rebuild)) || busy;
+    }
+    return busy;
   }
 
   private async applyBatch(from: LogCheckpoint, events: readonly StoredEvent[]): Promise<void> {
@@ -253,33 +282,41 @@ export class ProjectionRunner {
     }
   }
 
+  private async lockRow(trx: Kysely<Database>) {
+    return trx
+      .selectFrom('event_store.projections')
+      .select(['status', 'transaction_id', 'position', 'rebuild'])
+      .where('name', '=', this.projection.name)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
   private async commit(from: LogCheckpoint, events: readonly StoredEvent[]): Promise<void> {
     const last = events[events.length - 1]!;
     const to: LogCheckpoint = { transactionId: last.transactionId, position: last.position };
     await this.store.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('event_store.projections')
-        .select(['status', 'transaction_id', 'position'])
-        .where('name', '=', this.projection.name)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await this.lockRow(trx);
       if (
         !row ||
-        row.status !== 'running' ||
+        !FOLLOWING.includes(row.status) ||
         String(row.transaction_id) !== from.transactionId ||
         Number(row.position) !== from.position
       ) {
         throw new CheckpointMovedError();
       }
-      await this.projection.apply(trx, events);
-      await trx
-        .updateTable('event_store.projections')
-        .set({ transaction_id: to.transactionId, position: to.position, updated_at: sql`now()` })
-        .where('name', '=', this.projection.name)
-        .execute();
-      await sql`select pg_notify('projection_progress', ${this.projection.name})`.execute(trx);
+      await this.projection.apply(trx, events, this.projection.tables);
+      await this.setCheckpoint(trx, to);
     });
     this.progress.advance(this.projection.name, to);
+  }
+
+  private async setCheckpoint(trx: Kysely<Database>, to: LogCheckpoint): Promise<void> {
+    await trx
+      .updateTable('event_store.projections')
+      .set({ transaction_id: to.transactionId, position: to.position, updated_at: sql`now()` })
+      .where('name', '=', this.projection.name)
+      .execute();
+    await sql`select pg_notify('projection_progress', ${this.projection.name})`.execute(trx);
   }
 
   private async fail(event: StoredEvent, error: unknown): Promise<void> {
@@ -297,5 +334,271 @@ export class ProjectionRunner {
       })
       .where('name', '=', this.projection.name)
       .execute();
+  }
+
+  // ---- rebuild ----
+
+  private async saveRebuild(trx: Kysely<Database>, rebuild: RebuildState): Promise<void> {
+    await trx
+      .updateTable('event_store.projections')
+      .set({ rebuild: JSON.stringify(rebuild), updated_at: sql`now()` })
+      .where('name', '=', this.projection.name)
+      .execute();
+    this.options.onRebuildProgress?.(this.projection.name, rebuild);
+  }
+
+  /** One batch of the copy, or the final swap or comparison. True when there was work. */
+  private async rebuildStep(rebuild: RebuildState): Promise<boolean> {
+    const copies = rebuildTables(this.projection);
+    if (!rebuild.prepared) {
+      await this.store.db.transaction().execute(async (trx) => {
+        for (const [key, live] of Object.entries(this.projection.tables)) {
+          const copy = copies[key]!;
+          await sql`drop table if exists ${sql.table(copy)}`.execute(trx);
+          await sql`create table ${sql.table(copy)} (like ${sql.table(live)} including all)`.execute(
+            trx,
+          );
+        }
+        await this.saveRebuild(trx, { ...rebuild, prepared: true });
+      });
+      return true;
+    }
+    const from: LogCheckpoint = {
+      transactionId: rebuild.transactionId,
+      position: rebuild.position,
+    };
+    const events = await readLog(this.store.db, from, { limit: this.batchSize });
+    if (events.length === 0) {
+      await this.finishRebuild(copies);
+      return true;
+    }
+    const last = events[events.length - 1]!;
+    await this.store.db
+      .transaction()
+      .execute(async (trx) => {
+        const row = await this.lockRow(trx);
+        const current = row?.rebuild;
+        if (
+          !row ||
+          row.status !== 'rebuilding' ||
+          !current ||
+          current.position !== rebuild.position
+        ) {
+          throw new CheckpointMovedError();
+        }
+        await this.projection.apply(trx, events, copies);
+        await this.saveRebuild(trx, {
+          ...current,
+          transactionId: last.transactionId,
+          position: last.position,
+          processed: current.processed + events.length,
+        });
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof CheckpointMovedError) return;
+        if (isUnavailableError(error)) throw error;
+        await this.failRebuild(error);
+      });
+    return true;
+  }
+
+  private async failRebuild(error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(`rebuild failed: ${message}`);
+    await this.store.db.transaction().execute(async (trx) => {
+      const row = await this.lockRow(trx);
+      await trx
+        .updateTable('event_store.projections')
+        .set({
+          status: 'running',
+          rebuild: null,
+          last_error: `rebuild failed: ${message}`,
+          ...(row?.rebuild?.dryRun
+            ? {
+                verify: JSON.stringify({
+                  status: 'failed',
+                  differences: 0,
+                  sample: [],
+                  finishedAt: new Date().toISOString(),
+                  error: message,
+                } satisfies VerifyResult),
+              }
+            : {}),
+          updated_at: sql`now()`,
+        })
+        .where('name', '=', this.projection.name)
+        .execute();
+      await this.dropCopies(trx);
+    });
+  }
+
+  private async dropCopies(trx: Kysely<Database>): Promise<void> {
+    for (const copy of Object.values(rebuildTables(this.projection))) {
+      await sql`drop table if exists ${sql.table(copy)}`.execute(trx);
+    }
+  }
+
+  // Applies events up to `until` (or to the head) to `tables`, after `from`; returns where it got.
+  private async applyAll(
+    trx: Kysely<Database>,
+    from: LogCheckpoint,
+    tables: Readonly<Record<string, string>>,
+    until?: LogCheckpoint,
+  ): Promise<{ checkpoint: LogCheckpoint; applied: number }> {
+    let checkpoint = from;
+    let applied = 0;
+    for (;;) {
+      const events = await readLog(trx, checkpoint, {
+        limit: this.batchSize,
+        ...(until ? { until } : {}),
+      });
+      if (events.length === 0) return { checkpoint, applied };
+      await this.projection.apply(trx, events, tables);
+      const last = events[events.length - 1]!;
+      checkpoint = { transactionId: last.transactionId, position: last.position };
+      applied += events.length;
+      if (events.length < this.batchSize) return { checkpoint, applied };
+    }
+  }
+
+  private async finishRebuild(copies: Record<string, string>): Promise<void> {
+    let finalCheckpoint: LogCheckpoint | undefined;
+    let swapped = false;
+    await this.store.db
+      .transaction()
+      .execute(async (trx) => {
+        // Holding the row blocks the live batches: both sides end at one checkpoint.
+        const row = await this.lockRow(trx);
+        const rebuild = row?.rebuild;
+        if (!row || row.status !== 'rebuilding' || !rebuild) throw new CheckpointMovedError();
+        if (!rebuild.dryRun) await this.lockLiveTables(trx);
+        const copy = await this.applyAll(
+          trx,
+          { transactionId: rebuild.transactionId, position: rebuild.position },
+          copies,
+        );
+        const live = await this.applyAll(
+          trx,
+          { transactionId: String(row.transaction_id), position: Number(row.position) },
+          this.projection.tables,
+          copy.checkpoint,
+        );
+        const end = copy.checkpoint.position === 0 ? live.checkpoint : copy.checkpoint;
+        if (rebuild.dryRun) {
+          const verify = await this.compare(trx, copies);
+          await trx
+            .updateTable('event_store.projections')
+            .set({
+              status: 'running',
+              rebuild: null,
+              verify: JSON.stringify(verify),
+              updated_at: sql`now()`,
+            })
+            .where('name', '=', this.projection.name)
+            .execute();
+          await this.dropCopies(trx);
+          this.logger.log(`dry run: ${verify.differences} differences`);
+        } else {
+          for (const [key, liveTable] of Object.entries(this.projection.tables)) {
+            const retired = `read_model_retired.${liveTable.split('.').pop()!}`;
+            await sql`drop table if exists ${sql.table(retired)}`.execute(trx);
+            await sql`alter table ${sql.table(liveTable)} set schema read_model_retired`.execute(
+              trx,
+            );
+            await sql`alter table ${sql.table(copies[key]!)} set schema read_model`.execute(trx);
+          }
+          await trx
+            .updateTable('event_store.projections')
+            .set({ status: 'running', rebuild: null, last_error: null, error_position: null })
+            .where('name', '=', this.projection.name)
+            .execute();
+          swapped = true;
+          this.logger.log(
+            `rebuild swapped in at position ${end.position} (${rebuild.processed + copy.applied} events)`,
+          );
+        }
+        await this.setCheckpoint(trx, end);
+        finalCheckpoint = end;
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof CheckpointMovedError) return;
+        if (isUnavailableError(error)) throw error;
+        await this.failRebuild(error);
+      });
+    if (finalCheckpoint) this.progress.advance(this.projection.name, finalCheckpoint);
+    // Readers that looked the old tables up before the swap are still reading them: drop them
+    // a little later (or at the next rebuild, if this process stops first).
+    if (swapped) setTimeout(() => void this.dropRetired(), 5000).unref();
+  }
+
+  /**
+   * Takes every live table in access exclusive mode before the swap. Readers lock the tables a
+   * query touches one by one, so waiting for one table while holding another could deadlock
+   * with them, and PostgreSQL would then kill one side: possibly a reader. Each attempt waits at
+   * most 200 ms (less than deadlock_timeout) and gives back what it got, so readers never fail.
+   */
+  private async lockLiveTables(trx: Kysely<Database>): Promise<void> {
+    const tables = Object.values(this.projection.tables).map((t) => sql.table(t));
+    for (let attempt = 1; ; attempt++) {
+      await sql`savepoint swap_locks`.execute(trx);
+      try {
+        await sql`set local lock_timeout = '200ms'`.execute(trx);
+        await sql`lock table ${sql.join(tables)} in access exclusive mode`.execute(trx);
+        await sql`set local lock_timeout = 0`.execute(trx);
+        await sql`release savepoint swap_locks`.execute(trx);
+        return;
+      } catch (error) {
+        await sql`rollback to savepoint swap_locks`.execute(trx);
+        const code = (error as { code?: unknown }).code;
+        if (code !== '55P03' || attempt >= 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+      }
+    }
+  }
+
+  private async dropRetired(): Promise<void> {
+    try {
+      for (const live of Object.values(this.projection.tables)) {
+        const retired = `read_model_retired.${live.split('.').pop()!}`;
+        await sql`drop table if exists ${sql.table(retired)}`.execute(this.store.db);
+      }
+    } catch (error) {
+      this.logger.warn(
+        `could not drop retired tables yet: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  // Every row of the live tables against the copy's, both ways; a sample of differing keys.
+  private async compare(
+    trx: Kysely<Database>,
+    copies: Record<string, string>,
+  ): Promise<VerifyResult> {
+    let differences = 0;
+    const sample: string[] = [];
+    for (const [key, live] of Object.entries(this.projection.tables)) {
+      const copy = copies[key]!;
+      const result = await sql<{ side: string; row: string }>`
+        (select 'live' as side, to_jsonb(l)::text as row from (select * from ${sql.table(live)} except all select * from ${sql.table(copy)}) l)
+        union all
+        (select 'rebuilt' as side, to_jsonb(c)::text as row from (select * from ${sql.table(copy)} except all select * from ${sql.table(live)}) c)`.execute(
+        trx,
+      );
+      differences += result.rows.length;
+      for (const row of result.rows) {
+        if (sample.length >= 10) break;
+        const parsed = JSON.parse(row.row) as Record<string, unknown>;
+        const id = ['incident_id', 'version', 'line']
+          .filter((k) => k in parsed)
+          .map((k) => String(parsed[k]));
+        sample.push(`${key}:${id.join('/')} (${row.side})`);
+      }
+    }
+    return {
+      status: differences === 0 ? 'passed' : 'failed',
+      differences,
+      sample,
+      finishedAt: new Date().toISOString(),
+    };
   }
 }

@@ -14,10 +14,20 @@ export interface Projection {
   readonly name: string;
   /** Bumped when the code's output changes: a changed version rebuilds the read model at start. */
   readonly version: number;
-  /** The tables the projection owns (emptied on rebuild). */
-  readonly tables: readonly string[];
-  /** Applies a batch of events; throws to stop the projection at the batch. */
-  apply(trx: Kysely<Database>, events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * The tables the projection owns, by a name of its own, each mapped to its live table
+   * (`read_model.<name>`). A rebuild applies the same code to copies in another schema.
+   */
+  readonly tables: Readonly<Record<string, string>>;
+  /**
+   * Applies a batch of events to `tables` (the live ones, or a rebuild's copies); throws to stop
+   * the projection at the batch.
+   */
+  apply(
+    trx: Kysely<Database>,
+    events: readonly StoredEvent[],
+    tables: Readonly<Record<string, string>>,
+  ): Promise<void>;
 }
 
 /** Compares two checkpoints in the log's safe order. */

@@ -13,6 +13,9 @@ export function bodyLimitFor(url: string): number {
   return url === '/v1/batch' || url.startsWith('/v1/batch?') ? 8 * MiB : MiB;
 }
 
+/** The one route that takes NDJSON (streamed, without a size limit). */
+const NDJSON_ROUTE = '/v1/import';
+
 /** The deepest nesting of arrays and objects a body may have; valid bodies stay under 10. */
 export const MAX_BODY_DEPTH = 64;
 
@@ -129,6 +132,29 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       done(null, parsed);
     },
   );
+  // NDJSON for POST /v1/import only, handed through as the raw stream: the import reads it line
+  // by line as it arrives, so no body limit applies (any size, in constant memory).
+  fastify.addContentTypeParser(
+    'application/x-ndjson',
+    (
+      request: FastifyRequest,
+      payload: NodeJS.ReadableStream,
+      done: (error: Error | null, value?: unknown) => void,
+    ) => {
+      if (request.routeOptions.url !== NDJSON_ROUTE) {
+        done(
+          new ProblemException(
+            problem(
+              'unsupported-media-type',
+              'application/x-ndjson is accepted only by POST /v1/import; send application/json.',
+            ),
+          ),
+        );
+        return;
+      }
+      done(null, payload);
+    },
+  );
   fastify.addContentTypeParser(
     '*',
     (request: FastifyRequest, _payload, done: (error: Error | null, value?: unknown) => void) => {
@@ -136,7 +162,9 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
         new ProblemException(
           problem(
             'unsupported-media-type',
-            `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted; send application/json.`,
+            `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted; send ${
+              request.routeOptions.url === NDJSON_ROUTE ? 'application/x-ndjson' : 'application/json'
+            }.`,
           ),
         ),
       );

@@ -30,7 +30,9 @@ export async function createApp(
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    return503OnClosing: true,
+    // A request the server has read when SIGTERM arrives is in flight: answer it (with
+    // Connection: close), rather than Fastify's bare 503, which is not problem+json.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, store),

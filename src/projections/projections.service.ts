@@ -93,6 +93,16 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
+  /** Wakes the local runner(s), e.g. after an ops action. */
+  wake(): void {
+    for (const runner of this.runners) runner.wake();
+  }
+
+  /** Names of the projections, in order. */
+  get names(): string[] {
+    return PROJECTIONS.map((p) => p.name);
+  }
+
   /** The position a projection has processed (a committed checkpoint). */
   position(name: string): number {
     return this.progress.current(name).position;

@@ -32,17 +32,17 @@ import type {
 export const talliesProjection: Projection = {
   name: 'tallies',
   version: 1,
-  tables: [
-    'read_model.tally_incidents',
-    'read_model.tally_released',
-    'read_model.tally_weapons',
-    'read_model.tally_casualties',
-  ],
-  async apply(trx: Kysely<Database>, events: readonly StoredEvent[]): Promise<void> {
+  tables: {
+    incidents: 'read_model.tally_incidents',
+    released: 'read_model.tally_released',
+    weapons: 'read_model.tally_weapons',
+    casualties: 'read_model.tally_casualties',
+  },
+  async apply(trx: Kysely<Database>, events: readonly StoredEvent[], tables): Promise<void> {
     const versions = await incidentVersions(trx, events);
     if (versions.length === 0) return;
     const { validTo, closes } = versionSpans(versions);
-    await closeCurrentRows(trx, 'read_model.tally_incidents', closes);
+    await closeCurrentRows(trx, tables.incidents!, closes);
 
     const incidents: Insertable<TallyIncidentTable>[] = [];
     const released: Insertable<TallyReleasedTable>[] = [];
@@ -112,9 +112,10 @@ export const talliesProjection: Projection = {
         }),
       );
     });
-    await insertChunked(trx, 'read_model.tally_incidents', incidents);
-    await insertChunked(trx, 'read_model.tally_released', released);
-    await insertChunked(trx, 'read_model.tally_weapons', weapons);
-    await insertChunked(trx, 'read_model.tally_casualties', casualties);
+    // Same row types as the live tables; a rebuild writes to copies under another schema.
+    await insertChunked(trx, tables.incidents as 'read_model.tally_incidents', incidents);
+    await insertChunked(trx, tables.released as 'read_model.tally_released', released);
+    await insertChunked(trx, tables.weapons as 'read_model.tally_weapons', weapons);
+    await insertChunked(trx, tables.casualties as 'read_model.tally_casualties', casualties);
   },
 };

@@ -60,15 +60,16 @@ function toRow(v: IncidentVersion, validTo: Date | null): Insertable<TimelineTab
 export const timelineProjection: Projection = {
   name: 'timeline',
   version: 1,
-  tables: ['read_model.timeline'],
-  async apply(trx: Kysely<Database>, events: readonly StoredEvent[]): Promise<void> {
+  tables: { timeline: 'read_model.timeline' },
+  async apply(trx: Kysely<Database>, events: readonly StoredEvent[], tables): Promise<void> {
     const versions = await incidentVersions(trx, events);
     if (versions.length === 0) return;
     const { validTo, closes } = versionSpans(versions);
-    await closeCurrentRows(trx, 'read_model.timeline', closes);
+    const table = tables.timeline as 'read_model.timeline';
+    await closeCurrentRows(trx, table, closes);
     await insertChunked(
       trx,
-      'read_model.timeline',
+      table,
       versions.map((v, i) => toRow(v, validTo[i] ?? null)),
     );
   },

@@ -24,10 +24,11 @@ export function decideCorrectIncident(
   context: { agreement?: IncidentState },
 ): Decision {
   if (state.version === 0 || !state.type) throw new IncidentNotFoundError(input.incidentId);
-  if (state.retracted) throw new IncidentRetractedError(input.incidentId);
+  // A stale expectedVersion is answered as such (with currentVersion), retracted or not.
   if (input.expectedVersion !== undefined && input.expectedVersion !== state.version) {
     throw new ExpectedVersionMismatchError(input.incidentId, input.expectedVersion, state.version);
   }
+  if (state.retracted) throw new IncidentRetractedError(input.incidentId);
   const fixed = ['incidentId', 'eventId'].filter((key) => key in input.changes);
   if (fixed.length > 0) {
     throw new InvalidCommandError(

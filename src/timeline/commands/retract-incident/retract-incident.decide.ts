@@ -13,10 +13,11 @@ export function decideRetractIncident(
   state: IncidentState,
 ): Decision {
   if (state.version === 0) throw new IncidentNotFoundError(input.incidentId);
-  if (state.retracted) throw new IncidentRetractedError(input.incidentId);
+  // A stale expectedVersion is answered as such (with currentVersion), retracted or not.
   if (input.expectedVersion !== undefined && input.expectedVersion !== state.version) {
     throw new ExpectedVersionMismatchError(input.incidentId, input.expectedVersion, state.version);
   }
+  if (state.retracted) throw new IncidentRetractedError(input.incidentId);
   return {
     kind: 'append',
     events: [{ eventId: input.eventId, type: 'IncidentRetracted', data: { reason: input.reason } }],

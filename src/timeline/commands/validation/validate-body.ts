@@ -52,6 +52,38 @@ export function trimStrings(value: unknown): unknown {
   return value;
 }
 
+// Control characters other than tab, LF and CR, and UTF-16 surrogates without their pair: neither
+// may be stored (PostgreSQL's jsonb refuses U+0000 and unpaired surrogates outright).
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\p{Surrogate}/u;
+
+/**
+ * Checks what the field classes cannot see: keys that name a member of Object.prototype
+ * (`constructor`, `toString`…), which class-transformer skips or trips over, and strings with
+ * characters that cannot be stored. Returns a copy without those keys, and their errors.
+ */
+function screen(value: unknown, path: string, errors: FieldError[]): unknown {
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value))
+      errors.push({
+        path,
+        message: 'must not contain control characters or unpaired surrogates',
+      });
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => screen(item, joinPath(path, i), errors));
+  if (isJsonObject(value)) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const at = joinPath(path, key);
+      if (key in Object.prototype) errors.push({ path: at, message: 'is not an allowed field' });
+      else result[key] = screen(item, at, errors);
+    }
+    return result;
+  }
+  return value;
+}
+
 /** The outcome of validating a body: the typed instance, or every failing field. */
 export type BodyValidation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -65,13 +97,19 @@ export function validateBody<T extends object>(
 ): BodyValidation<T> {
   if (!isJsonObject(plain))
     return { ok: false, errors: [{ path: '', message: 'must be a JSON object' }] };
-  const instance = plainToInstance(cls, trimStrings(plain), { enableImplicitConversion: false });
+  const screened: FieldError[] = [];
+  const clean = screen(trimStrings(plain), '', screened);
+  const instance = plainToInstance(cls, clean, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) return { ok: false, errors: flattenValidationErrors(errors) };
+  const failing = flattenValidationErrors(errors);
+  // A field the classes already reject keeps their (more specific) message.
+  const named = new Set(failing.map((e) => e.path));
+  failing.push(...screened.filter((e) => !named.has(e.path)));
+  if (failing.length > 0) return { ok: false, errors: failing };
   return { ok: true, value: instance };
 }
