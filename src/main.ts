@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     );
   }
   await app.listen({ port: config.port, host: config.host });
-  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const bound = app.getHttpServer().address();
+  const port = bound && typeof bound === 'object' ? bound.port : config.port;
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.log(`listening on ${address} (dashboard ${address}/, API docs ${address}/docs)`);
 
   let closing = false;
