@@ -8,40 +8,34 @@ import { createBenchDatabase, rate, sampleStrike } from './harness';
 export async function benchAppends(concurrency: number, total: number): Promise<{ ours: number; raw: number }> {
   const database = await createBenchDatabase();
   try {
-    const store = await openStore({ databaseUrl: database.url, poolSize: Math.max(16, concurrency) });
-    await migrateToLatest(store.db);
-    const rawPool = new pg.Pool({ connectionString: database.url, max: Math.max(16, concurrency) });
+    // One pool at a time: 64 + 64 connections would pass PostgreSQL's default max_connections.
+    const rawPool = new pg.Pool({ connectionString: database.url, max: concurrency });
     await rawPool.query(`create table raw_events (
       position bigint generated always as identity primary key, event_id uuid not null unique,
       stream_id text not null, stream_version bigint not null, type text not null, data jsonb not null,
       metadata jsonb not null, recorded_at timestamptz not null default now(), unique (stream_id, stream_version))`);
     const metadata = { actor: 'bench', correlationId: randomUUID(), requestId: randomUUID(), schemaVersion: 1 };
-    // Warm both paths up (connections, plans).
-    await rate(500, concurrency, () =>
-      appendToStreams(store.db, [
-        {
-          streamId: `warm-${randomUUID()}`,
-          expectedVersion: 'none',
-          events: [{ eventId: randomUUID(), type: 'StrikeReported', schemaVersion: 1, data: sampleStrike(0), metadata }],
-        },
-      ]),
-    );
-    const raw = await rate(total, concurrency, (i) =>
+    const rawInsert = (i: number) =>
       rawPool.query(
         'insert into raw_events (event_id, stream_id, stream_version, type, data, metadata) values ($1, $2, 1, $3, $4, $5)',
         [randomUUID(), `incident-${randomUUID()}`, 'StrikeReported', JSON.stringify(sampleStrike(i)), JSON.stringify(metadata)],
-      ),
-    );
-    const ours = await rate(total, concurrency, (i) =>
+      );
+    await rate(Math.min(500, total), concurrency, rawInsert);
+    const raw = await rate(total, concurrency, rawInsert);
+    await rawPool.end();
+
+    const store = await openStore({ databaseUrl: database.url, poolSize: concurrency });
+    await migrateToLatest(store.db);
+    const append = (i: number) =>
       appendToStreams(store.db, [
         {
           streamId: `incident-${randomUUID()}`,
           expectedVersion: 'none',
           events: [{ eventId: randomUUID(), type: 'StrikeReported', schemaVersion: 1, data: sampleStrike(i), metadata }],
         },
-      ]),
-    );
-    await rawPool.end();
+      ]);
+    await rate(Math.min(500, total), concurrency, append);
+    const ours = await rate(total, concurrency, append);
     await store.close();
     return { ours: ours.perSecond, raw: raw.perSecond };
   } finally {
