@@ -8,6 +8,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/global-setup.ts',
   // Two cores: one worker per core; each spec file gets its own store.
   maxWorkers: 2,
 };

@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,8 +37,8 @@ function start(databaseUrl: string, dataDir: string, name: string): Promise<Inst
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
       if (match) resolve({ child, url: match[1]!, output });
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) =>
       reject(new Error(`${name} exited with ${code}: ${output.join('\n')}`)),
     );
@@ -69,7 +69,6 @@ describe.each(postgresOnly)('several instances on %s', () => {
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
     database = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), 'timeline-multi-'));
     instances.push(await start(database.url, dataDir, 'a'));

@@ -114,6 +114,12 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 16 });
   // An idle client that loses its server emits here; without a handler the process would crash.
   pool.on('error', () => undefined);
+  // pg-pool stops listening to a client's errors while it is checked out: a session the server
+  // ends then (restart, failover, pg_terminate_backend) would crash the process. The query in
+  // flight still fails, and that error reaches its caller.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();
   return {

@@ -57,7 +57,7 @@ export function isUnavailableError(error: unknown): boolean {
   const { code, message } = error as DriverError;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   const text = typeof message === 'string' ? message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|connection error|Client was closed|ECONNREFUSED|PGlite is closed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|connection error|Client was closed|ECONNREFUSED|PGlite is closed|is not currently accepting connections|the database system is (starting up|shutting down)/i.test(
     text,
   );
 }

@@ -163,7 +163,9 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
           problem(
             'unsupported-media-type',
             `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted; send ${
-              request.routeOptions.url === NDJSON_ROUTE ? 'application/x-ndjson' : 'application/json'
+              request.routeOptions.url === NDJSON_ROUTE
+                ? 'application/x-ndjson'
+                : 'application/json'
             }.`,
           ),
         ),

@@ -6,8 +6,10 @@ import { AppModule } from '../app.module';
 import type { AppConfig } from '../config';
 import type { Store } from '../database';
 import { ApiKeysService } from './auth/api-keys.service';
+import { authenticateRequest } from './auth/auth.guard';
 import { MAX_BODY_BYTES, registerBodyParsers } from './body-parsers';
 import { setupOpenApi } from './openapi';
+import { registerDashboard } from './dashboard'; // TEMP-DASHBOARD
 import { sendProblem } from './problem/problem.filter';
 
 const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[] | false> = {
@@ -47,10 +49,17 @@ export async function createApp(
   registerBodyParsers(fastify);
   const logger = new Logger('http');
   fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply, logger));
+  const keys = app.get(ApiKeysService);
+  // Every /v1 route needs a key: refuse a request without a valid one before reading its body.
+  fastify.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/') || request.url === '/v1')
+      await authenticateRequest(keys, request);
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   setupOpenApi(app);
+  await registerDashboard(app); // TEMP-DASHBOARD
   await app.init();
   await app.get(ApiKeysService).initialize();
   return app;

@@ -15,6 +15,36 @@ declare module 'fastify' {
 }
 
 /**
+ * The key a request authenticates with; throws a 401 problem when it has none or an unknown
+ * one. Runs before the body is read (an onRequest hook on /v1), so an anonymous client cannot
+ * make the service parse megabytes, and again in the guard for any route the hook skipped.
+ */
+export async function authenticateRequest(
+  keys: ApiKeysService,
+  request: FastifyRequest,
+): Promise<ApiKey> {
+  if (request.apiKey) return request.apiKey;
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
+  if (!match) {
+    throw new ProblemException(
+      problem('unauthorized', 'Send an API key as "Authorization: Bearer <secret>".'),
+      {
+        'www-authenticate': 'Bearer',
+      },
+    );
+  }
+  const key = await keys.authenticate(match[1]!);
+  if (!key) {
+    throw new ProblemException(problem('unauthorized', 'The API key is not known.'), {
+      'www-authenticate': 'Bearer error="invalid_token"',
+    });
+  }
+  request.apiKey = key;
+  return key;
+}
+
+/**
  * Applies keys, roles and the per-key rate limit to every route. A route must declare its
  * access; one that does not is refused, so a forgotten decorator cannot open a route.
  */
@@ -37,22 +67,7 @@ export class AuthGuard implements CanActivate {
     ]);
     if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
-    if (!match) {
-      throw new ProblemException(
-        problem('unauthorized', 'Send an API key as "Authorization: Bearer <secret>".'),
-        {
-          'www-authenticate': 'Bearer',
-        },
-      );
-    }
-    const key = await this.keys.authenticate(match[1]!);
-    if (!key) {
-      throw new ProblemException(problem('unauthorized', 'The API key is not known.'), {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
-    }
+    const key = request.apiKey ?? (await authenticateRequest(this.keys, request));
     const rate = this.limiter.take(key.name);
     if (!rate.ok) {
       throw new ProblemException(
