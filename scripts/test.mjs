@@ -12,6 +12,7 @@ const ci = process.argv[2] === '--ci';
 const jestArgs = process.argv.slice(ci ? 3 : 2);
 if (jestArgs.length === 0 && !ci) {
   run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  run('npx', ['tsc', '-p', 'dashboard/tsconfig.json', '--noEmit']);
   run('npx', ['eslint', '.']);
   run('npx', ['prettier', '--check', '.', '--log-level', 'warn']);
 }
