@@ -5,7 +5,10 @@ import { appendToStreams } from '../src/event-store';
 import { createBenchDatabase, rate, sampleStrike } from './harness';
 
 /** Single-event appends in process vs a raw pg single-statement insert of the same row shape. */
-export async function benchAppends(concurrency: number, total: number): Promise<{ ours: number; raw: number }> {
+export async function benchAppends(
+  concurrency: number,
+  total: number,
+): Promise<{ ours: number; raw: number }> {
   const database = await createBenchDatabase();
   try {
     // One pool at a time: 64 + 64 connections would pass PostgreSQL's default max_connections.
@@ -14,11 +17,22 @@ export async function benchAppends(concurrency: number, total: number): Promise<
       position bigint generated always as identity primary key, event_id uuid not null unique,
       stream_id text not null, stream_version bigint not null, type text not null, data jsonb not null,
       metadata jsonb not null, recorded_at timestamptz not null default now(), unique (stream_id, stream_version))`);
-    const metadata = { actor: 'bench', correlationId: randomUUID(), requestId: randomUUID(), schemaVersion: 1 };
+    const metadata = {
+      actor: 'bench',
+      correlationId: randomUUID(),
+      requestId: randomUUID(),
+      schemaVersion: 1,
+    };
     const rawInsert = (i: number) =>
       rawPool.query(
         'insert into raw_events (event_id, stream_id, stream_version, type, data, metadata) values ($1, $2, 1, $3, $4, $5)',
-        [randomUUID(), `incident-${randomUUID()}`, 'StrikeReported', JSON.stringify(sampleStrike(i)), JSON.stringify(metadata)],
+        [
+          randomUUID(),
+          `incident-${randomUUID()}`,
+          'StrikeReported',
+          JSON.stringify(sampleStrike(i)),
+          JSON.stringify(metadata),
+        ],
       );
     await rate(Math.min(500, total), concurrency, rawInsert);
     const raw = await rate(total, concurrency, rawInsert);
@@ -31,7 +45,15 @@ export async function benchAppends(concurrency: number, total: number): Promise<
         {
           streamId: `incident-${randomUUID()}`,
           expectedVersion: 'none',
-          events: [{ eventId: randomUUID(), type: 'StrikeReported', schemaVersion: 1, data: sampleStrike(i), metadata }],
+          events: [
+            {
+              eventId: randomUUID(),
+              type: 'StrikeReported',
+              schemaVersion: 1,
+              data: sampleStrike(i),
+              metadata,
+            },
+          ],
         },
       ]);
     await rate(Math.min(500, total), concurrency, append);
@@ -47,7 +69,9 @@ if (require.main === module) {
   void (async () => {
     for (const c of [1, 16, 64]) {
       const r = await benchAppends(c, c === 1 ? 3000 : 20000);
-      console.log(`concurrency ${c}: ours ${r.ours.toFixed(0)}/s raw ${r.raw.toFixed(0)}/s ratio ${(r.ours / r.raw).toFixed(2)}`);
+      console.log(
+        `concurrency ${c}: ours ${r.ours.toFixed(0)}/s raw ${r.raw.toFixed(0)}/s ratio ${(r.ours / r.raw).toFixed(2)}`,
+      );
     }
   })();
 }

@@ -1,8 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../src/database';
-import { CommandProcessor, createCommand, validateCommand, type CommandName, type TimelineCommand } from '../src/timeline';
+import {
+  CommandProcessor,
+  createCommand,
+  validateCommand,
+  type CommandName,
+  type TimelineCommand,
+} from '../src/timeline';
 
-const UA_REGIONS = ['UA-30', 'UA-32', 'UA-12', 'UA-51', 'UA-23', 'UA-63', 'UA-46', 'UA-48', 'UA-53', 'UA-18'];
+const UA_REGIONS = [
+  'UA-30',
+  'UA-32',
+  'UA-12',
+  'UA-51',
+  'UA-23',
+  'UA-63',
+  'UA-46',
+  'UA-48',
+  'UA-53',
+  'UA-18',
+];
 const RU_REGIONS = ['RU-BEL', 'RU-KRS', 'RU-BRY', 'RU-VOR', 'RU-LIP'];
 const KINDS = ['drone', 'ballistic_missile', 'cruise_missile', 'guided_bomb'] as const;
 
@@ -26,7 +43,10 @@ function day(r: () => number): string {
 }
 
 /** The body of a synthetic incident command: mostly strikes, as in the real record. */
-export function syntheticCommand(r: () => number, i: number): { command: CommandName; body: Record<string, unknown> } {
+export function syntheticCommand(
+  r: () => number,
+  i: number,
+): { command: CommandName; body: Record<string, unknown> } {
   const common = {
     incidentId: randomUUID(),
     occurredAt: day(r),
@@ -54,7 +74,9 @@ export function syntheticCommand(r: () => number, i: number): { command: Command
         location: { country: ua ? 'UA' : 'RU', regions: [pick(r, regions)] },
         attacker: ua ? 'RU' : 'UA',
         weapons,
-        ...(r() < 0.4 ? { casualties: [{ killed: Math.floor(r() * 5), injured: Math.floor(r() * 20) }] } : {}),
+        ...(r() < 0.4
+          ? { casualties: [{ killed: Math.floor(r() * 5), injured: Math.floor(r() * 20) }] }
+          : {}),
       },
     };
   }
@@ -64,19 +86,32 @@ export function syntheticCommand(r: () => number, i: number): { command: Command
       body: {
         ...common,
         location: { country: 'UA', regions: [pick(r, UA_REGIONS)] },
-        casualties: [{ killed: Math.floor(r() * 10), ...(r() < 0.7 ? { injured: Math.floor(r() * 30) } : {}) }],
+        casualties: [
+          { killed: Math.floor(r() * 10), ...(r() < 0.7 ? { injured: Math.floor(r() * 30) } : {}) },
+        ],
       },
     };
   }
   if (x < 0.9) {
     return {
       command: 'warn-sanctions',
-      body: { ...common, location: { country: 'BE' }, issuer: pick(r, ['EU', 'G7', 'US', 'GB']), target: 'RU' },
+      body: {
+        ...common,
+        location: { country: 'BE' },
+        issuer: pick(r, ['EU', 'G7', 'US', 'GB']),
+        target: 'RU',
+      },
     };
   }
   return {
     command: 'record-statement',
-    body: { ...common, location: { country: 'UA' }, speaker: 'Spokesperson', party: 'UA', text: 'A statement.' },
+    body: {
+      ...common,
+      location: { country: 'UA' },
+      speaker: 'Spokesperson',
+      party: 'UA',
+      text: 'A statement.',
+    },
   };
 }
 
@@ -84,22 +119,28 @@ export function syntheticCommand(r: () => number, i: number): { command: Command
  * Appends `incidents` synthetic incidents through the command processor in batches of 1,000
  * (the /v1/batch path without HTTP), plus a correction for every 20th; returns events/s.
  */
-export async function buildDataset(store: Store, incidents: number, seed = 42): Promise<{ events: number; seconds: number }> {
+export async function buildDataset(
+  store: Store,
+  incidents: number,
+  seed = 42,
+): Promise<{ events: number; seconds: number }> {
   const processor = new CommandProcessor(store);
   const r = random(seed);
   const context = { actor: 'bench', requestId: 'bench', correlationId: 'bench' };
   const started = process.hrtime.bigint();
   let events = 0;
-  for (let done = 0; done < incidents; ) {
+  for (let done = 0; done < incidents;) {
     const size = Math.min(1000, incidents - done);
     const commands: TimelineCommand[] = [];
     const strikes: string[] = [];
     for (let i = 0; i < size; i++) {
       const { command, body } = syntheticCommand(r, done + i);
       const validation = validateCommand(command, body);
-      if (!validation.ok) throw new Error(`synthetic ${command} invalid: ${JSON.stringify(validation.errors)}`);
+      if (!validation.ok)
+        throw new Error(`synthetic ${command} invalid: ${JSON.stringify(validation.errors)}`);
       commands.push(createCommand(validation.value, context));
-      if (command === 'report-strike' && (done + i) % 20 === 0) strikes.push(body.incidentId as string);
+      if (command === 'report-strike' && (done + i) % 20 === 0)
+        strikes.push(body.incidentId as string);
     }
     await processor.execute(commands, { batch: true });
     events += commands.length;

@@ -3,9 +3,14 @@ import os from 'node:os';
 import pg from 'pg';
 
 /** A fresh database on the server named by DATABASE_URL, dropped by `drop()`. */
-export async function createBenchDatabase(prefix = 'timeline_bench'): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createBenchDatabase(
+  prefix = 'timeline_bench',
+): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('DATABASE_URL must name a PostgreSQL database (the bench creates its own beside it)');
+  if (!base)
+    throw new Error(
+      'DATABASE_URL must name a PostgreSQL database (the bench creates its own beside it)',
+    );
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();

@@ -1,5 +1,10 @@
 import { openStore } from '../src/database';
-import { ensureProjection, ProjectionProgress, ProjectionRunner, resetProjection } from '../src/event-store';
+import {
+  ensureProjection,
+  ProjectionProgress,
+  ProjectionRunner,
+  resetProjection,
+} from '../src/event-store';
 import { PROJECTIONS } from '../src/projections/projections.service';
 
 // Rebuilds one projection from scratch in its own process, so its peak RSS is its own.
@@ -11,7 +16,9 @@ void (async () => {
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
   await ensureProjection(store.db, projection);
   await store.db.transaction().execute((trx) => resetProjection(trx, projection));
-  const runner = new ProjectionRunner(store, projection, new ProjectionProgress(), { batchSize: 1000 });
+  const runner = new ProjectionRunner(store, projection, new ProjectionProgress(), {
+    batchSize: 1000,
+  });
   const started = process.hrtime.bigint();
   await runner.catchUp();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -48,7 +48,9 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '—';
 
 async function rawScanRate(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -79,31 +81,72 @@ function readCases(): ReadCase[] {
   const asOf = new Date(Date.now() - 1000);
   const filter = { ...(may.start ? { from: may.start } : {}), ...(may.end ? { to: may.end } : {}) };
   return [
-    { name: 'timeline: first page (50)', run: (db) => queryTimeline(db, { includeRetracted: false, order: 'asc', limit: 50 }) },
+    {
+      name: 'timeline: first page (50)',
+      run: (db) => queryTimeline(db, { includeRetracted: false, order: 'asc', limit: 50 }),
+    },
     {
       name: 'timeline: region UA-30, a month, desc',
-      run: (db) => queryTimeline(db, { ...filter, region: 'UA-30', includeRetracted: false, order: 'desc', limit: 50 }),
+      run: (db) =>
+        queryTimeline(db, {
+          ...filter,
+          region: 'UA-30',
+          includeRetracted: false,
+          order: 'desc',
+          limit: 50,
+        }),
     },
-    { name: 'timeline: q=drones Kyiv', run: (db) => queryTimeline(db, { q: 'drones Kyiv', includeRetracted: false, order: 'asc', limit: 50 }) },
-    { name: 'timeline: party RU, type StrikeReported', run: (db) => queryTimeline(db, { party: 'RU', types: ['StrikeReported'], includeRetracted: false, order: 'asc', limit: 50 }) },
+    {
+      name: 'timeline: q=drones Kyiv',
+      run: (db) =>
+        queryTimeline(db, { q: 'drones Kyiv', includeRetracted: false, order: 'asc', limit: 50 }),
+    },
+    {
+      name: 'timeline: party RU, type StrikeReported',
+      run: (db) =>
+        queryTimeline(db, {
+          party: 'RU',
+          types: ['StrikeReported'],
+          includeRetracted: false,
+          order: 'asc',
+          limit: 50,
+        }),
+    },
     { name: 'tally: prisoners', run: (db) => queryPrisoners(db, {}) },
-    { name: 'tally: strikes (attacker, weaponKind)', run: (db) => queryStrikes(db, {}, ['attacker', 'weaponKind']) },
+    {
+      name: 'tally: strikes (attacker, weaponKind)',
+      run: (db) => queryStrikes(db, {}, ['attacker', 'weaponKind']),
+    },
     { name: 'tally: strikes by month, a month', run: (db) => queryStrikes(db, filter, ['month']) },
-    { name: 'tally: casualties (country, region)', run: (db) => queryCasualties(db, {}, ['country', 'region']) },
+    {
+      name: 'tally: casualties (country, region)',
+      run: (db) => queryCasualties(db, {}, ['country', 'region']),
+    },
     { name: 'tally: sanctions', run: (db) => querySanctions(db, {}) },
     { name: 'tally: incidents by month', run: (db) => queryIncidentCounts(db, {}, ['month']) },
-    { name: 'asOf: timeline first page', run: (db) => queryTimeline(db, { asOf, includeRetracted: false, order: 'asc', limit: 50 }) },
-    { name: 'asOf: strikes tally', run: (db) => queryStrikes(db, { asOf }, ['attacker', 'weaponKind']) },
+    {
+      name: 'asOf: timeline first page',
+      run: (db) => queryTimeline(db, { asOf, includeRetracted: false, order: 'asc', limit: 50 }),
+    },
+    {
+      name: 'asOf: strikes tally',
+      run: (db) => queryStrikes(db, { asOf }, ['attacker', 'weaponKind']),
+    },
   ];
 }
 
-const BIG_TABLES = /^(events|timeline|tally_incidents|tally_weapons|tally_casualties|tally_released)$/;
+const BIG_TABLES =
+  /^(events|timeline|tally_incidents|tally_weapons|tally_casualties|tally_released)$/;
 
 function seqScans(plan: unknown, found: string[] = []): string[] {
   if (Array.isArray(plan)) for (const p of plan) seqScans(p, found);
   else if (plan && typeof plan === 'object') {
     const node = plan as Record<string, unknown>;
-    if (node['Node Type'] === 'Seq Scan' && typeof node['Relation Name'] === 'string' && BIG_TABLES.test(node['Relation Name'])) {
+    if (
+      node['Node Type'] === 'Seq Scan' &&
+      typeof node['Relation Name'] === 'string' &&
+      BIG_TABLES.test(node['Relation Name'])
+    ) {
       found.push(node['Relation Name']);
     }
     for (const value of Object.values(node)) if (typeof value === 'object') seqScans(value, found);
@@ -116,7 +159,10 @@ async function measureReads(url: string, samples: number) {
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
   const { Kysely: KyselyClass, PostgresDialect } = await import('kysely');
   const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const logged = new KyselyClass<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void captured.push(e) });
+  const logged = new KyselyClass<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: (e) => void captured.push(e),
+  });
   const results: { name: string; p50: number; p99: number; seqScans: string[] }[] = [];
   for (const c of readCases()) {
     captured.length = 0;
@@ -135,7 +181,12 @@ async function measureReads(url: string, samples: number) {
       await c.run(store.db);
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    results.push({ name: c.name, p50: percentile(times, 50), p99: percentile(times, 99), seqScans: [...new Set(scans)] });
+    results.push({
+      name: c.name,
+      p50: percentile(times, 50),
+      p99: percentile(times, 99),
+      seqScans: [...new Set(scans)],
+    });
   }
   await logged.destroy();
   await store.close();
@@ -144,7 +195,9 @@ async function measureReads(url: string, samples: number) {
 
 async function measureVisibility(store: Store, samples: number) {
   const progress = new ProjectionProgress();
-  const runners = PROJECTIONS.map((p) => new ProjectionRunner(store, p, progress, { batchSize: 1000 }));
+  const runners = PROJECTIONS.map(
+    (p) => new ProjectionRunner(store, p, progress, { batchSize: 1000 }),
+  );
   for (const p of PROJECTIONS) await ensureProjection(store.db, p);
   await progress.refresh(store.db);
   const stop = onAppendedLocally(store.db, () => runners.forEach((r) => r.wake()));
@@ -156,7 +209,9 @@ async function measureVisibility(store: Store, samples: number) {
     const validation = validateCommand(command, body);
     if (!validation.ok) continue;
     const t0 = process.hrtime.bigint();
-    const [result] = await processor.execute([createCommand(validation.value, { actor: 'bench', requestId: 'v', correlationId: 'v' })]);
+    const [result] = await processor.execute([
+      createCommand(validation.value, { actor: 'bench', requestId: 'v', correlationId: 'v' }),
+    ]);
     const target = await checkpointAt(store.db, result!.position);
     await progress.waitFor('timeline', target!, 10_000);
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -175,8 +230,10 @@ async function main(): Promise<void> {
   const pgVersion = await (async () => {
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
-    const v = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
-    const sc = (await client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0]!.synchronous_commit;
+    const v = (await client.query<{ server_version: string }>('show server_version')).rows[0]!
+      .server_version;
+    const sc = (await client.query<{ synchronous_commit: string }>('show synchronous_commit'))
+      .rows[0]!.synchronous_commit;
     await client.end();
     return `PostgreSQL ${v} (synchronous_commit=${sc}, other settings default)`;
   })();
@@ -211,14 +268,18 @@ async function main(): Promise<void> {
       await migrateToLatest(store.db);
       const built = await buildDataset(store, options.incidents);
       batchRates.push(built.events / built.seconds);
-      log(`data set: ${built.events} events in ${built.seconds.toFixed(1)} s (${fmt(built.events / built.seconds)}/s)`);
+      log(
+        `data set: ${built.events} events in ${built.seconds.toFixed(1)} s (${fmt(built.events / built.seconds)}/s)`,
+      );
       const scan = await rawScanRate(database.url);
       for (const p of PROJECTIONS) {
         const out = execFileSync(process.execPath, [join(__dirname, 'rebuild-worker.js'), p.name], {
           env: { ...process.env, DATABASE_URL: database.url },
         }).toString();
         const r = JSON.parse(out) as { seconds: number; maxRssMiB: number; status: string };
-        log(`rebuild ${p.name}: ${fmt(built.events / r.seconds)}/s, peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`);
+        log(
+          `rebuild ${p.name}: ${fmt(built.events / r.seconds)}/s, peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`,
+        );
         rebuildRows.push(
           `| ${run + 1} | ${p.name} | ${fmt(built.events)} | ${fmt(built.events / r.seconds)} | ${fmt(r.maxRssMiB)} | ${fmt(scan)} |`,
         );
@@ -226,7 +287,8 @@ async function main(): Promise<void> {
       if (run === options.runs - 1) {
         const reads = await measureReads(database.url, options.quick ? 20 : 200);
         readRows = reads.map(
-          (r) => `| ${r.name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.seqScans.length === 0 ? 'none' : r.seqScans.join(', ')} |`,
+          (r) =>
+            `| ${r.name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.seqScans.length === 0 ? 'none' : r.seqScans.join(', ')} |`,
         );
         visibility = await measureVisibility(store, options.quick ? 20 : 200);
       }
@@ -279,6 +341,8 @@ async function main(): Promise<void> {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });
