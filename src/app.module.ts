@@ -12,6 +12,7 @@ import { ExportController } from './http/controllers/export.controller';
 import { LiveController } from './http/controllers/live.controller';
 import { LogController } from './http/controllers/log.controller';
 import { IdempotencyService } from './http/idempotency.service';
+import { MetricsController, MetricsService } from './http/observability/metrics';
 import { ProblemFilter } from './http/problem/problem.filter';
 import { ProjectionsModule } from './projections/projections.module';
 import { TimelineModule } from './timeline';
@@ -42,10 +43,12 @@ export class AppModule {
         ProjectionsController,
         ExportController,
         HealthController,
+        MetricsController,
       ],
       providers: [
         ApiKeysService,
         IdempotencyService,
+        MetricsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -4,6 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ConfigError, loadConfig } from './config';
 import { migrateToLatest, openStore, type Store } from './database';
 import { createApp } from './http/create-app';
+import { createPinoLogger, PinoNestLogger } from './http/observability/logging';
 import { seedDemo } from './ops';
 
 const logger = new Logger('main');
@@ -35,6 +36,9 @@ async function openMigratedStore(config: ReturnType<typeof loadConfig>): Promise
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Every line as JSON through one pino, this file's included.
+  const pino = createPinoLogger(config.logLevel);
+  Logger.overrideLogger(new PinoNestLogger(pino));
   const demo = process.argv.includes('--demo');
   logger.log(
     config.databaseUrl
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
       : `store: embedded PGlite in ${config.dataDir} (for trying and developing: it does not flush to disk on commit; use PostgreSQL in production)`,
   );
   const store = await openMigratedStore(config);
-  const app = await createApp(config, store);
+  const app = await createApp(config, store, { pino });
   if (demo) {
     const seeded = await seedDemo(app.get(CommandBus));
     logger.log(

@@ -29,10 +29,11 @@ function signalOf(db: Kysely<Database>): Signal {
  * committing append on PostgreSQL's notification queue lock (measured: 540 appends/s instead of
  * 3,400 at 16 concurrent), so notifications are coalesced: one in flight at a time, and one
  * more after it if anything was appended meanwhile. Readers also poll, so a lost one only delays.
+ * `count` is the number of events appended (for the appends counter of /metrics).
  */
-export function signalAppended(db: Kysely<Database>): void {
+export function signalAppended(db: Kysely<Database>, count = 1): void {
   const signal = signalOf(db);
-  signal.local.emit('appended');
+  signal.local.emit('appended', count);
   if (signal.inFlight) {
     signal.again = true;
     return;
@@ -51,8 +52,14 @@ export function signalAppended(db: Kysely<Database>): void {
   send();
 }
 
-/** Calls `listener` whenever this process appends through `db`; returns an unsubscribe. */
-export function onAppendedLocally(db: Kysely<Database>, listener: () => void): () => void {
+/**
+ * Calls `listener` whenever this process appends through `db`, with the number of events
+ * appended; returns an unsubscribe.
+ */
+export function onAppendedLocally(
+  db: Kysely<Database>,
+  listener: (count: number) => void,
+): () => void {
   const signal = signalOf(db);
   signal.local.on('appended', listener);
   return () => signal.local.off('appended', listener);

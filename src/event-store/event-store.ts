@@ -94,7 +94,8 @@ export async function appendToStreams(
       throw translateAppendError(retryError, (id) => expectedBy.get(id) ?? 'any');
     }
   }
-  if (result.rows.some((row) => !row.replayed)) signalAppended(db);
+  const appended = result.rows.filter((row) => !row.replayed).length;
+  if (appended > 0) signalAppended(db, appended);
   const byId = new Map(result.rows.map((row) => [row.event_id, row]));
   return events.map((event) => {
     const row = byId.get(event.id as string);

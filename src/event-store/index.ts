@@ -7,6 +7,7 @@ export type { EventStoreTables, EventTable, StreamTable } from './event-store.ta
 export * from './projection';
 export * from './projection-progress';
 export * from './projection-runner';
+export * from './rebuild-progress';
 export type {
   ProjectionStatus,
   ProjectionTable,

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyChildLoggerFactory } from 'fastify';
+import type { FastifyChildLoggerFactory } from 'fastify/types/logger';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from '../app.module';
 import type { AppConfig } from '../config';

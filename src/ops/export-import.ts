@@ -101,8 +101,7 @@ export async function* readLogForExport(
 
 /** One line of an NDJSON body: its 1-based number and text, or the news that it is too long. */
 export type NdjsonLine =
-  | { line: number; text: string }
-  | { line: number; error: 'too-long' | 'not-utf8' };
+  { line: number; text: string } | { line: number; error: 'too-long' | 'not-utf8' };
 
 /**
  * Splits a byte stream into lines as it arrives (LF or CRLF), holding at most one line and one
@@ -180,6 +179,7 @@ const STREAM_ID = /^[\x21-\x7e]{1,300}$/;
 const DATE_TIME =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 // Neither may be stored: PostgreSQL's jsonb refuses U+0000 and unpaired surrogates.
+// eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|\p{Surrogate}/u;
 
 /** The first string (key or value) in a JSON value that jsonb cannot store, as a path. */
@@ -402,7 +402,11 @@ async function insertBatch(
              (select expected from problem) as problem_expected`.execute(db);
   } catch (error) {
     // A concurrent append took a version of one of these streams between the check and the insert.
-    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505') {
+    if (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as { code?: unknown }).code === '23505'
+    ) {
       return {
         imported: 0,
         skipped: 0,
@@ -435,7 +439,7 @@ async function insertBatch(
       };
     }
   }
-  if (outcome.imported > 0) signalAppended(db);
+  if (outcome.imported > 0) signalAppended(db, outcome.imported);
   return outcome;
 }
 

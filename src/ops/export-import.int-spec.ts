@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { openTestStore, storesUnderTest, type TestStore } from '../../test/store-harness';
+import { appendToStreams, readStream } from '../event-store';
+import { importNdjson, readLogForExport, splitLines, type NdjsonLine } from './export-import';
+
+async function collect(source: AsyncIterable<Buffer | string>, max = 100): Promise<NdjsonLine[]> {
+  const lines: NdjsonLine[] = [];
+  for await (const line of splitLines(source, max)) lines.push(line);
+  return lines;
+}
+
+async function* chunks(...parts: (string | Buffer)[]): AsyncGenerator<Buffer> {
+  for (const part of parts) yield typeof part === 'string' ? Buffer.from(part) : part;
+}
+
+const quiet = { logger: { log: () => undefined }, progressEvery: 0 };
+
+function envelope(streamId: string, version: number, data: unknown = { speaker: 'S', text: 't' }) {
+  return {
+    eventId: randomUUID(),
+    streamId,
+    streamVersion: version,
+    type: 'StatementIssued',
+    schemaVersion: 1,
+    occurredAt: null,
+    recordedAt: '2025-05-24T10:00:00.000001Z',
+    data,
+    metadata: {},
+  };
+}
+
+describe('splitLines', () => {
+  it('splits across chunk boundaries, also inside a multi-byte character, and drops CR and a BOM', async () => {
+    const text = Buffer.from('\uFEFF{"a":"ж"}\r\n\n{"b":2}', 'utf8');
+    const cut = text.indexOf(0xb6); // the second byte of ж
+    expect(await collect(chunks(text.subarray(0, cut), text.subarray(cut)))).toEqual([
+      { line: 1, text: '{"a":"ж"}' },
+      { line: 2, text: '' },
+      { line: 3, text: '{"b":2}' },
+    ]);
+  });
+
+  it('stops at a line over the limit without holding it, and names invalid UTF-8', async () => {
+    expect(await collect(chunks('ok\n', 'x'.repeat(60), 'x'.repeat(60), 'never'), 100)).toEqual([
+      { line: 1, text: 'ok' },
+      { line: 2, error: 'too-long' },
+    ]);
+    expect(await collect(chunks('ok\n', Buffer.from([0x7b, 0xff, 0x7d, 0x0a])))).toEqual([
+      { line: 1, text: 'ok' },
+      { line: 2, error: 'not-utf8' },
+    ]);
+  });
+});
+
+describe.each(storesUnderTest())('export and import on %s', (kind) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('continues streams the store already has, and upserts their versions', async () => {
+    const streamId = `test-${randomUUID()}`;
+    await appendToStreams(t.store.db, [
+      {
+        streamId,
+        expectedVersion: 'none',
+        events: [
+          {
+            eventId: randomUUID(),
+            type: 'StatementIssued',
+            schemaVersion: 1,
+            data: {},
+            metadata: {},
+          },
+        ],
+      },
+    ]);
+    const other = `test-${randomUUID()}`;
+    const file = [
+      envelope(streamId, 2),
+      envelope(other, 1),
+      envelope(streamId, 3),
+      envelope(other, 2),
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const result = await importNdjson(t.store.db, chunks(file), { ...quiet, batchSize: 3 });
+    expect(result).toEqual({ ok: true, imported: 4, skipped: 0 });
+    expect((await readStream(t.store.db, streamId)).map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    const versions = await t.store.db
+      .selectFrom('event_store.streams')
+      .select(['stream_id', 'version'])
+      .where('stream_id', 'in', [streamId, other])
+      .orderBy('stream_id')
+      .execute();
+    expect(Object.fromEntries(versions.map((v) => [v.stream_id, Number(v.version)]))).toEqual({
+      [streamId]: 3,
+      [other]: 2,
+    });
+  });
+
+  it('keeps times to the microsecond through export and import', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const event = { ...envelope(streamId, 1), occurredAt: '2025-05-23T21:00:00.123456+03:00' };
+    expect(await importNdjson(t.store.db, chunks(JSON.stringify(event)), quiet)).toMatchObject({
+      ok: true,
+      imported: 1,
+    });
+    const { rows } = await sql<{ r: string; o: string }>`
+      select to_char(recorded_at at time zone 'UTC', 'HH24:MI:SS.US') as r,
+             to_char(occurred_at at time zone 'UTC', 'HH24:MI:SS.US') as o
+        from event_store.events where stream_id = ${streamId}`.execute(t.store.db);
+    expect(rows[0]).toEqual({ r: '10:00:00.000001', o: '18:00:00.123456' });
+    let exported: unknown;
+    for await (const page of readLogForExport(t.store.db, { batchSize: 2 })) {
+      exported ??= page.find((e) => e.streamId === streamId);
+    }
+    expect(exported).toMatchObject({
+      recordedAt: '2025-05-24T10:00:00.000001Z',
+      occurredAt: '2025-05-23T18:00:00.123456Z',
+    });
+    // Importing the export again is a replay, not a conflict.
+    const again = await importNdjson(t.store.db, chunks(JSON.stringify(exported)), quiet);
+    expect(again).toEqual({ ok: true, imported: 0, skipped: 1 });
+  });
+
+  it('reports the first failing line of a batch and keeps the lines before it', async () => {
+    const a = `test-${randomUUID()}`;
+    const b = `test-${randomUUID()}`;
+    const file = [envelope(a, 1), envelope(b, 1), envelope(a, 3), envelope(b, 2)]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const result = await importNdjson(t.store.db, chunks(file), quiet);
+    expect(result).toMatchObject({ ok: false, status: 409, line: 3, imported: 2, skipped: 0 });
+    expect((await readStream(t.store.db, b)).length).toBe(1);
+  });
+});
