@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { Logger, type LoggerService } from '@nestjs/common';
+import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyChildLoggerFactory } from 'fastify/types/logger';
@@ -20,7 +20,6 @@ import {
   RequestLogController,
 } from './observability/logging';
 import { MetricsService } from './observability/metrics';
-import { sendProblem } from './problem/problem.filter';
 
 const childLoggerFactory: FastifyChildLoggerFactory = (logger, bindings, childOptions, raw) =>
   logger.child(
@@ -59,8 +58,6 @@ export async function createApp(
   );
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
-  const logger = new Logger('http');
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply, logger));
   const keys = app.get(ApiKeysService);
   // Every /v1 route needs a key: refuse a request without a valid one before reading its body.
   fastify.addHook('onRequest', async (request) => {
