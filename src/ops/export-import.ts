@@ -534,8 +534,5 @@ export async function importNdjson(
   }
   const problem = await flush();
   if (problem) return stop(409, problem.line, problem.message);
-  if (progressEvery > 0 && imported + skipped >= progressEvery) {
-    logger.log(`import: done, ${imported} events imported, ${skipped} skipped`);
-  }
   return { ok: true, imported, skipped };
 }

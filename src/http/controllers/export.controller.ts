@@ -131,7 +131,9 @@ export class ExportController {
         ),
       );
     }
-    this.logger.log(`import: ${result.imported} events imported, ${result.skipped} skipped`);
+    new Logger('import').log(
+      `import: done, ${result.imported} events imported, ${result.skipped} skipped`,
+    );
     return { imported: result.imported, skipped: result.skipped };
   }
 }

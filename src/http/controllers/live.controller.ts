@@ -86,6 +86,7 @@ class LiveSession {
 
   async run(): Promise<void> {
     let failures = 0;
+    let heldBackMs = HELD_BACK_POLL_MS;
     while (!this.done) {
       try {
         const events = await readLog(this.store.db, this.checkpoint, {
@@ -99,8 +100,15 @@ class LiveSession {
           this.checkpoint = { transactionId: event.transactionId, position: event.position };
         }
         if (events.length === PAGE) continue;
-        const heldBack = await hasHeldBackEvents(this.store.db);
-        await this.sleep(heldBack ? HELD_BACK_POLL_MS : POLL_MS);
+        if (events.length > 0) heldBackMs = HELD_BACK_POLL_MS;
+        // Backing off: a long transaction elsewhere may hold the log back for a while.
+        if (await hasHeldBackEvents(this.store.db)) {
+          await this.sleep(heldBackMs);
+          heldBackMs = Math.min(heldBackMs * 2, POLL_MS);
+        } else {
+          heldBackMs = HELD_BACK_POLL_MS;
+          await this.sleep(POLL_MS);
+        }
       } catch (error) {
         if (!isUnavailableError(error)) {
           this.logger.error(
