@@ -23,12 +23,16 @@ function signalOf(db: Kysely<Database>): Signal {
   return signal;
 }
 
+// Other processes hear of appends at most this much later; one NOTIFY covers all appends of
+// the window. (A NOTIFY per append doubled the transactions of a single writer.)
+const NOTIFY_WINDOW_MS = 5;
+
 /**
  * Says that events were committed: at once to listeners in this process, and to other
  * processes by a NOTIFY sent after the commit. NOTIFY inside the append would serialise every
  * committing append on PostgreSQL's notification queue lock (measured: 540 appends/s instead of
- * 3,400 at 16 concurrent), so notifications are coalesced: one in flight at a time, and one
- * more after it if anything was appended meanwhile. Readers also poll, so a lost one only delays.
+ * 3,400 at 16 concurrent), so notifications are coalesced: at most one per few milliseconds,
+ * one in flight at a time. Readers also poll, so a lost one only delays.
  * `count` is the number of events appended (for the appends counter of /metrics).
  */
 export function signalAppended(db: Kysely<Database>, count = 1): void {
@@ -45,11 +49,11 @@ export function signalAppended(db: Kysely<Database>, count = 1): void {
       .execute(db)
       .catch(() => undefined)
       .finally(() => {
-        if (signal.again) send();
+        if (signal.again) setTimeout(send, NOTIFY_WINDOW_MS).unref();
         else signal.inFlight = false;
       });
   };
-  send();
+  setTimeout(send, NOTIFY_WINDOW_MS).unref();
 }
 
 /**

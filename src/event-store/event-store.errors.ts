@@ -87,3 +87,15 @@ export function translateAppendError(
   }
   return error;
 }
+
+// A deadlock, a serialization failure, a lock or statement timeout: the batch did nothing wrong
+// and can simply run again.
+const TRANSIENT_CODES = new Set(['40P01', '40001', '55P03', '57014']);
+
+/** True for a driver error that says "try again", not "this input cannot be applied". */
+export function isTransientError(error: unknown): boolean {
+  if (isUnavailableError(error)) return true;
+  const code =
+    typeof error === 'object' && error !== null ? (error as DriverError).code : undefined;
+  return typeof code === 'string' && TRANSIENT_CODES.has(code);
+}

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionLock, Store } from '../database';
 import { readLog } from './event-store';
-import { isUnavailableError } from './event-store.errors';
+import { isTransientError, isUnavailableError } from './event-store.errors';
 import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
 import type { Projection } from './projection';
@@ -261,7 +261,7 @@ export class ProjectionRunner {
       return;
     } catch (error) {
       if (error instanceof CheckpointMovedError) return;
-      if (isUnavailableError(error)) throw error;
+      if (isTransientError(error)) throw error;
       if (events.length === 1) {
         await this.fail(events[0]!, error);
         return;
@@ -275,7 +275,7 @@ export class ProjectionRunner {
         checkpoint = { transactionId: event.transactionId, position: event.position };
       } catch (error) {
         if (error instanceof CheckpointMovedError) return;
-        if (isUnavailableError(error)) throw error;
+        if (isTransientError(error)) throw error;
         await this.fail(event, error);
         return;
       }
@@ -396,7 +396,7 @@ export class ProjectionRunner {
       })
       .catch(async (error: unknown) => {
         if (error instanceof CheckpointMovedError) return;
-        if (isUnavailableError(error)) throw error;
+        if (isTransientError(error)) throw error;
         await this.failRebuild(error);
       });
     return true;
@@ -522,7 +522,7 @@ export class ProjectionRunner {
       })
       .catch(async (error: unknown) => {
         if (error instanceof CheckpointMovedError) return;
-        if (isUnavailableError(error)) throw error;
+        if (isTransientError(error)) throw error;
         await this.failRebuild(error);
       });
     if (finalCheckpoint) this.progress.advance(this.projection.name, finalCheckpoint);

@@ -87,6 +87,7 @@ export class TalliesController {
           reply,
           { ...result, meta },
           result.agreements as Record<string, unknown>[],
+          ['agreementId', 'parties', 'totalPerSide', 'releasedBy', 'progress'],
         );
       }
       case 'strikes': {
@@ -119,7 +120,11 @@ export class TalliesController {
       }
       case 'incidents': {
         const result = await queryIncidentCounts(db, filter, groupBy);
-        return answer(request, reply, { ...result, meta }, result.rows);
+        return answer(request, reply, { ...result, meta }, result.rows, [
+          'type',
+          ...(groupBy.includes('month') ? ['month'] : []),
+          'count',
+        ]);
       }
     }
   }

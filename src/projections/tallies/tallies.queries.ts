@@ -67,6 +67,21 @@ function groupAndOrder(
   return sql`group by ${sql.join(list)} order by ${sql.join(list.map((e) => sql`${e} asc nulls last`))}`;
 }
 
+/**
+ * Runs a tally's queries on one snapshot of the read model, so that its rows, totals and
+ * agreements describe the same state even while projection batches commit between them.
+ */
+function onOneSnapshot<T>(
+  db: Kysely<Database>,
+  read: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(read);
+}
+
 function rate(intercepted: unknown, launched: unknown): number | null {
   const l = num(launched);
   const i = num(intercepted);
@@ -79,7 +94,7 @@ export async function queryStrikes(
   filter: IncidentFilter,
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
-  const run = async (keys: readonly string[]) => {
+  const run = async (trx: Kysely<Database>, keys: readonly string[]) => {
     const keyColumns = selectKeys(keys, STRIKE_KEYS);
     const result = await sql<Row>`
       select ${sql.join([
@@ -93,7 +108,7 @@ export async function queryStrikes(
         from read_model.tally_weapons w
         join read_model.tally_incidents i on i.incident_id = w.incident_id and i.version = w.version
        where ${where(filter)}
-       ${groupAndOrder(keys, STRIKE_KEYS)}`.execute(db);
+       ${groupAndOrder(keys, STRIKE_KEYS)}`.execute(trx);
     return result.rows.map((row) => {
       const out: Row = {};
       for (const key of keys) out[key] = row[key] ?? null;
@@ -104,7 +119,9 @@ export async function queryStrikes(
       return out;
     });
   };
-  const [rows, totals] = await Promise.all([run(groupBy), run([])]);
+  const [rows, totals] = await onOneSnapshot(db, (trx) =>
+    Promise.all([run(trx, groupBy), run(trx, [])]),
+  );
   return {
     rows,
     totals: totals[0] ?? { strikes: 0, launched: null, intercepted: null, interceptionRate: null },
@@ -117,7 +134,7 @@ export async function queryCasualties(
   filter: IncidentFilter,
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
-  const run = async (keys: readonly string[]) => {
+  const run = async (trx: Kysely<Database>, keys: readonly string[]) => {
     const result = await sql<Row>`
       select ${sql.join([
         ...selectKeys(keys, CASUALTY_KEYS),
@@ -128,7 +145,7 @@ export async function queryCasualties(
         from read_model.tally_casualties c
         join read_model.tally_incidents i on i.incident_id = c.incident_id and i.version = c.version
        where ${where(filter)}
-       ${groupAndOrder(keys, CASUALTY_KEYS)}`.execute(db);
+       ${groupAndOrder(keys, CASUALTY_KEYS)}`.execute(trx);
     return result.rows.map((row) => {
       const out: Row = {};
       for (const key of keys) out[key] = row[key] ?? null;
@@ -138,7 +155,9 @@ export async function queryCasualties(
       return out;
     });
   };
-  const [rows, totals] = await Promise.all([run(groupBy), run([])]);
+  const [rows, totals] = await onOneSnapshot(db, (trx) =>
+    Promise.all([run(trx, groupBy), run(trx, [])]),
+  );
   return { rows, totals: totals[0] ?? { killed: null, injured: null, atLeast: false } };
 }
 
@@ -193,6 +212,10 @@ export async function queryIncidentCounts(
 
 /** Prisoners released per party and each agreement's progress. */
 export async function queryPrisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<Row> {
+  return onOneSnapshot(db, (trx) => prisoners(trx, filter));
+}
+
+async function prisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<Row> {
   const [exchanges, released, byAgreement] = await Promise.all([
     sql<Row>`select count(*) as n from read_model.tally_incidents i
               where ${where(filter)} and i.type = 'PrisonersExchanged'`.execute(db),
