@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { DEMO_COMMANDS } from '../../db/seeds';
+import { DEMO_COMMANDS, DEMO_IDS } from '../../db/seeds';
 import {
   COMMAND_DTOS,
   COMMAND_NAMES,
@@ -98,8 +98,38 @@ const WRITE_HEADERS = [
   },
 ];
 
+// The demo report has no imposition, correction or retraction: these examples act on its incidents.
+const EXTRA_EXAMPLES: Partial<Record<(typeof COMMAND_NAMES)[number], Record<string, unknown>>> = {
+  'impose-sanctions': {
+    occurredAt: '2025-05-20',
+    location: { country: 'BE', place: 'Brussels' },
+    summary: 'The EU adopted a further package of sanctions against Russia.',
+    sources: [{ name: 'Example source' }],
+    issuer: 'EU',
+    target: 'RU',
+    package: '17th package',
+    sectors: ['shipping'],
+  },
+  'correct-incident': {
+    incidentId: DEMO_IDS.kyivStrike,
+    expectedVersion: 1,
+    changes: {
+      weapons: [
+        { kind: 'drone', intercepted: 250 },
+        { kind: 'ballistic_missile', intercepted: 6 },
+      ],
+    },
+    reason: 'The air force revised the number of drones downed.',
+  },
+  'retract-incident': {
+    incidentId: DEMO_IDS.russianClaim,
+    reason: 'The claim could not be confirmed.',
+  },
+};
+
 function commandOperation(name: (typeof COMMAND_NAMES)[number]): Operation {
-  const example = DEMO_COMMANDS.find((c) => c.command === name);
+  const demo = DEMO_COMMANDS.find((c) => c.command === name);
+  const example = demo ?? (EXTRA_EXAMPLES[name] ? { body: EXTRA_EXAMPLES[name] } : undefined);
   const event = isIncidentCommandName(name)
     ? INCIDENT_COMMAND_EVENTS[name]
     : name === 'correct-incident'
@@ -124,7 +154,14 @@ function commandOperation(name: (typeof COMMAND_NAMES)[number]): Operation {
         'application/json': {
           schema: { $ref: `#/components/schemas/${COMMAND_DTOS[name].name}` },
           ...(example
-            ? { examples: { demo: { summary: 'from the demo data', value: example.body } } }
+            ? {
+                examples: {
+                  demo: {
+                    summary: demo ? 'from the demo data' : 'on the demo data',
+                    value: example.body,
+                  },
+                },
+              }
             : {}),
         },
       },

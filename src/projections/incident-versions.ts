@@ -150,20 +150,22 @@ export async function closeCurrentRows(
      where t.incident_id = v.incident_id and t.valid_to is null`.execute(trx);
 }
 
-/** Inserts rows in chunks that stay under PostgreSQL's 65,535 parameters per statement. */
-export async function insertChunked<T extends keyof Database>(
+/**
+ * Inserts rows set-based: one statement whose only parameter is the rows as a JSON array,
+ * expanded server-side by jsonb_populate_recordset into the table's own row type. (A multi-row
+ * VALUES list binds a parameter per cell: 25,000 for a batch of the timeline, which costs more
+ * to send and plan than the rows cost to write.)
+ */
+export async function insertRows<T extends keyof Database>(
   trx: Kysely<Database>,
   table: T,
   rows: readonly Insertable<Database[T]>[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!).length;
-  const chunk = Math.max(1, Math.floor(60_000 / columns));
-  for (let i = 0; i < rows.length; i += chunk) {
-    // Kysely cannot relate a generic table name to its row type; the signature above does.
-    await trx
-      .insertInto(table)
-      .values(rows.slice(i, i + chunk))
-      .execute();
-  }
+  const columns = Object.keys(rows[0]!).map((column) => sql.id(column));
+  const json = JSON.stringify(rows);
+  await sql`insert into ${sql.table(table)} (${sql.join(columns)})
+            select ${sql.join(columns)} from jsonb_populate_recordset(null::${sql.table(table)}, ${json}::jsonb)`.execute(
+    trx,
+  );
 }

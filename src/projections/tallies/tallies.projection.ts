@@ -10,12 +10,7 @@ import type {
   WeaponLine,
 } from '../../timeline';
 import { incidentFacts, lineRegion } from '../incident-facts';
-import {
-  closeCurrentRows,
-  incidentVersions,
-  insertChunked,
-  versionSpans,
-} from '../incident-versions';
+import { closeCurrentRows, incidentVersions, insertRows, versionSpans } from '../incident-versions';
 import type {
   TallyCasualtyTable,
   TallyIncidentTable,
@@ -113,9 +108,9 @@ export const talliesProjection: Projection = {
       );
     });
     // Same row types as the live tables; a rebuild writes to copies under another schema.
-    await insertChunked(trx, tables.incidents as 'read_model.tally_incidents', incidents);
-    await insertChunked(trx, tables.released as 'read_model.tally_released', released);
-    await insertChunked(trx, tables.weapons as 'read_model.tally_weapons', weapons);
-    await insertChunked(trx, tables.casualties as 'read_model.tally_casualties', casualties);
+    await insertRows(trx, tables.incidents as 'read_model.tally_incidents', incidents);
+    await insertRows(trx, tables.released as 'read_model.tally_released', released);
+    await insertRows(trx, tables.weapons as 'read_model.tally_weapons', weapons);
+    await insertRows(trx, tables.casualties as 'read_model.tally_casualties', casualties);
   },
 };

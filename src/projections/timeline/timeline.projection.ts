@@ -5,7 +5,7 @@ import { incidentFacts } from '../incident-facts';
 import {
   closeCurrentRows,
   incidentVersions,
-  insertChunked,
+  insertRows,
   versionSpans,
   type IncidentVersion,
 } from '../incident-versions';
@@ -41,9 +41,9 @@ function toRow(v: IncidentVersion, validTo: Date | null): Insertable<TimelineTab
     location_regions: facts.locationRegions,
     place,
     summary: v.body.summary,
-    sources: JSON.stringify(v.body.sources),
+    sources: v.body.sources,
     tags: v.body.tags ?? [],
-    details: JSON.stringify(details),
+    details,
     regions: facts.regions,
     parties: facts.parties,
     search_text: [v.body.summary, place ?? '', ...v.body.sources.map((s) => s.name)].join(' '),
@@ -67,7 +67,7 @@ export const timelineProjection: Projection = {
     const { validTo, closes } = versionSpans(versions);
     const table = tables.timeline as 'read_model.timeline';
     await closeCurrentRows(trx, table, closes);
-    await insertChunked(
+    await insertRows(
       trx,
       table,
       versions.map((v, i) => toRow(v, validTo[i] ?? null)),

@@ -16,9 +16,10 @@ export interface TimelineTable {
   location_regions: string[];
   place: string | null;
   summary: string;
-  sources: ColumnType<unknown, string, string>;
+  // Written as JSON values by insertRows (jsonb_populate_recordset), not as text.
+  sources: ColumnType<unknown, unknown, never>;
   tags: string[];
-  details: ColumnType<Record<string, unknown>, string, string>;
+  details: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
   regions: string[];
   parties: string[];
   search_text: string;
