@@ -4,6 +4,7 @@ import * as service from './0002_service';
 import * as projections from './0003_projections';
 import * as appendWithoutNotify from './0004_append_without_notify';
 import * as projectionRebuild from './0005_projection_rebuild';
+import * as appendFailedStreamLookup from './0006_append_failed_stream_lookup';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_projections': projections,
   '0004_append_without_notify': appendWithoutNotify,
   '0005_projection_rebuild': projectionRebuild,
+  '0006_append_failed_stream_lookup': appendFailedStreamLookup,
 };

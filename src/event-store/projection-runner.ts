@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionLock, Store } from '../database';
 import { readLog } from './event-store';
+import { hasHeldBackEvents } from './log-tail';
 import { isTransientError, isUnavailableError } from './event-store.errors';
 import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
@@ -212,6 +213,7 @@ export class ProjectionRunner {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let heldBackDelay = 10;
     while (!this.stopping) {
       try {
         if (!this.active) {
@@ -224,7 +226,13 @@ export class ProjectionRunner {
         }
         const busy = await this.step();
         failures = 0;
-        if (!busy) await this.sleep(this.pollMs);
+        // Committed events can wait behind a transaction still in flight (another runner's
+        // batch, a writer): look again in a moment rather than at the slow poll.
+        if (busy) heldBackDelay = 10;
+        else if (await hasHeldBackEvents(this.store.db)) {
+          await this.sleep(heldBackDelay);
+          heldBackDelay = Math.min(heldBackDelay * 2, this.pollMs);
+        } else await this.sleep(this.pollMs);
       } catch (error) {
         failures++;
         const delay = Math.min(200 * 2 ** failures, 5000);
