@@ -257,6 +257,23 @@ describe.each(storesUnderTest())('limits and malformed requests on %s', (kind) =
       });
       expect(ok.status).toBe(201);
     });
+
+    it('keeps and replays a 400 naming fields with a NUL or a lone surrogate in their names', async () => {
+      const body = '{"a\\u0000b": 1, "x\\ud800": 2}';
+      const headers = { ...json, 'idempotency-key': `nul-${kind}` };
+      const first = await send(t.url, '/v1/commands/report-strike', { body, headers });
+      expectProblem(first, '/problems/validation', 400);
+      expect(first.body.errors).toEqual(
+        expect.arrayContaining([
+          { path: 'a\\u0000b', message: 'is not an allowed field' },
+          { path: 'x\\ud800', message: 'is not an allowed field' },
+        ]),
+      );
+      const again = await send(t.url, '/v1/commands/report-strike', { body, headers });
+      expect(again.status).toBe(400);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+    });
   });
 
   describe('problem documents', () => {

@@ -54,8 +54,22 @@ export class ProblemException extends Error {
   }
 }
 
+// Control characters and lone surrogates can reach a path through a field's name: written out
+// as \uXXXX text, the problem stays printable and storable (PostgreSQL's jsonb refuses both).
+const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A 400 listing every failing field. */
-export function validationProblem(errors: FieldError[]): ProblemException {
+export function validationProblem(fieldErrors: FieldError[]): ProblemException {
+  const errors = fieldErrors.map((e) => ({
+    path: printable(e.path),
+    message: printable(e.message),
+  }));
   const detail =
     errors.length === 1
       ? `${errors[0]!.path || 'the body'} ${errors[0]!.message}`
