@@ -1,3 +1,4 @@
+import { migrations } from '../db/migrations';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -127,10 +128,13 @@ describe.each(storesUnderTest())('the CLI on %s', (kind) => {
     async () => {
       const first = await cli(seeded, 'migrate');
       expect(first).toMatchObject({ code: 0, stderr: '' });
-      expect(first.stdout).toMatch(/applied 5 migrations \(0001_event_store, .*\); 5 of 5 applied/);
+      const n = Object.keys(migrations).length;
+      expect(first.stdout).toMatch(
+        new RegExp(`applied ${n} migrations \\(0001_event_store, .*\\); ${n} of ${n} applied`),
+      );
       const again = await cli(seeded, 'migrate');
       expect(again).toMatchObject({ code: 0, stderr: '' });
-      expect(again.stdout).toMatch(/up to date \(5 of 5 migrations applied\)/);
+      expect(again.stdout).toContain(`up to date (${n} of ${n} migrations applied)`);
     },
     SLOW,
   );
