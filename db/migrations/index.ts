@@ -5,6 +5,7 @@ import * as projections from './0003_projections';
 import * as appendWithoutNotify from './0004_append_without_notify';
 import * as projectionRebuild from './0005_projection_rebuild';
 import * as appendFailedStreamLookup from './0006_append_failed_stream_lookup';
+import * as recordedAtMilliseconds from './0007_recorded_at_milliseconds';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_append_without_notify': appendWithoutNotify,
   '0005_projection_rebuild': projectionRebuild,
   '0006_append_failed_stream_lookup': appendFailedStreamLookup,
+  '0007_recorded_at_milliseconds': recordedAtMilliseconds,
 };
