@@ -170,7 +170,7 @@ async function measureReads(url: string, samples: number) {
     captured.length = 0;
     await c.run(logged);
     const scans: string[] = [];
-    for (const event of captured) {
+    for (const event of captured.filter((e) => /^\s*(select|with)\b/i.test(e.query.sql))) {
       const explain = await store.db.executeQuery<{ 'QUERY PLAN': unknown }>(
         CompiledQuery.raw(`explain (format json) ${event.query.sql}`, [...event.query.parameters]),
       );
