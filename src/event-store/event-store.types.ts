@@ -59,3 +59,20 @@ export interface LogCheckpoint {
 
 /** The start of the log: before every event. */
 export const LOG_START: LogCheckpoint = { transactionId: '0', position: 0 };
+
+/**
+ * An event as it leaves the service (the API, SSE, export): ids, place, type, times as ISO 8601
+ * UTC strings, data and metadata.
+ */
+export interface EventEnvelope {
+  eventId: string;
+  streamId: string;
+  streamVersion: number;
+  position: number;
+  type: string;
+  schemaVersion: number;
+  occurredAt: string | null;
+  recordedAt: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+}

@@ -1,19 +1,7 @@
-import type { StoredEvent } from '../event-store';
-import { isTimelineEventType, upcast } from '../timeline';
+import type { EventEnvelope, StoredEvent } from '../event-store';
 
-/** An event as the API shows it. */
-export interface EventEnvelope {
-  eventId: string;
-  streamId: string;
-  streamVersion: number;
-  position: number;
-  type: string;
-  schemaVersion: number;
-  occurredAt: string | null;
-  recordedAt: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-}
+export type { EventEnvelope };
+import { isTimelineEventType, upcast } from '../timeline';
 
 /** Shapes a stored event for the API; timeline events are upcast to their current shape. */
 export function toEnvelope(event: StoredEvent): EventEnvelope {

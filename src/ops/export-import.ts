@@ -7,27 +7,17 @@ import {
   LOG_START,
   readHead,
   signalAppended,
+  type EventEnvelope,
   type LogCheckpoint,
 } from '../event-store';
 import { canonicalJson, isJsonObject, isUuid, upcast } from '../timeline';
 
 /**
  * An event as export writes it and import reads it: the API's envelope, with `data` as stored
- * (at its `schemaVersion`, not upcast) and times to the microsecond when they have one.
+ * (at its `schemaVersion`, not upcast) and times to the microsecond when they have one. Import
+ * ignores `position` (the target store assigns its own).
  */
-export interface ExportedEvent {
-  eventId: string;
-  streamId: string;
-  streamVersion: number;
-  /** The position in the exporting store; import ignores it (the target assigns its own). */
-  position: number;
-  type: string;
-  schemaVersion: number;
-  occurredAt: string | null;
-  recordedAt: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-}
+export type ExportedEvent = EventEnvelope;
 
 /** An ISO 8601 UTC date-time from microseconds since the epoch: milliseconds, plus µs when any. */
 function isoFromMicros(text: string): string {
