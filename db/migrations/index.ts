@@ -6,6 +6,7 @@ import * as appendWithoutNotify from './0004_append_without_notify';
 import * as projectionRebuild from './0005_projection_rebuild';
 import * as appendFailedStreamLookup from './0006_append_failed_stream_lookup';
 import * as recordedAtMilliseconds from './0007_recorded_at_milliseconds';
+import * as tallySums from './0008_tally_sums';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_projection_rebuild': projectionRebuild,
   '0006_append_failed_stream_lookup': appendFailedStreamLookup,
   '0007_recorded_at_milliseconds': recordedAtMilliseconds,
+  '0008_tally_sums': tallySums,
 };

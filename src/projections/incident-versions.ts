@@ -135,19 +135,24 @@ export function versionSpans(versions: readonly IncidentVersion[]): {
   return { validTo, closes };
 }
 
-/** Closes the current rows (valid_to null) of the given incidents in a versioned table. */
+/**
+ * Closes the current rows (valid_to null) of the given incidents in a versioned table; returns
+ * the versions it closed.
+ */
 export async function closeCurrentRows(
   trx: Kysely<Database>,
   table: string,
   closes: readonly { incidentId: string; validTo: Date }[],
-): Promise<void> {
-  if (closes.length === 0) return;
+): Promise<{ incidentId: string; version: number }[]> {
+  if (closes.length === 0) return [];
   const ids = closes.map((c) => c.incidentId);
   const times = closes.map((c) => c.validTo.toISOString());
-  await sql`
+  const closed = await sql<{ incident_id: string; version: number }>`
     update ${sql.table(table)} as t set valid_to = v.valid_to
       from (select unnest(${ids}::uuid[]) as incident_id, unnest(${times}::timestamptz[]) as valid_to) as v
-     where t.incident_id = v.incident_id and t.valid_to is null`.execute(trx);
+     where t.incident_id = v.incident_id and t.valid_to is null
+    returning t.incident_id, t.version`.execute(trx);
+  return closed.rows.map((r) => ({ incidentId: r.incident_id, version: r.version }));
 }
 
 /**

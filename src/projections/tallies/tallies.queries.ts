@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../database';
 import { incidentConditions, type IncidentFilter } from '../read-filter';
+import { talliesProjection } from './tallies.projection';
+import { CASUALTY_SUMS, COUNTS, readSums, STRIKE_SUMS } from './tally-sums';
 
 /** The tallies a client can ask for. */
 export const TALLY_NAMES = [
@@ -29,6 +31,88 @@ export const TALLY_GROUPS: Record<
 
 type Row = Record<string, unknown>;
 
+const LIVE_TABLES = talliesProjection.tables;
+
+/**
+ * Whether the kept sums answer a filter: they count every incident, now or as of an instant,
+ * so only filters that pick incidents need the lines aggregated.
+ */
+function summed(filter: IncidentFilter): boolean {
+  return !filter.from && !filter.to && !filter.country && !filter.region && !filter.party;
+}
+
+/** The sums' grouping mask of a groupBy (SQL's grouping(): a bit set for each key left out). */
+function maskOf(groupBy: readonly string[], all: readonly string[]): number {
+  return all.reduce(
+    (mask, key, n) => (groupBy.includes(key) ? mask : mask | (1 << (all.length - 1 - n))),
+    0,
+  );
+}
+
+/** Rows of the sums for a groupBy and for the totals, keys named, on one snapshot. */
+async function groupedSums(
+  db: Kysely<Database>,
+  kind: typeof STRIKE_SUMS,
+  all: readonly string[],
+  groupBy: readonly string[],
+  asOf: Date | undefined,
+): Promise<{ rows: Row[]; totals: Row | undefined }> {
+  const mask = maskOf(groupBy, all);
+  const totalMask = maskOf([], all);
+  const found = await onOneSnapshot(db, (trx) =>
+    readSums(
+      trx,
+      LIVE_TABLES,
+      kind,
+      { masks: [...new Set([mask, totalMask])] },
+      groupBy.map((key) => all.indexOf(key) + 1),
+      asOf,
+    ),
+  );
+  const named = (row: Row): Row => {
+    const keys = row.keys as (string | null)[];
+    const out: Row = {};
+    for (const key of groupBy) out[key] = keys[all.indexOf(key)] ?? null;
+    return { ...out, figures: row };
+  };
+  return {
+    rows: found.filter((r) => Number(r.mask) === mask).map(named),
+    totals: found.find((r) => Number(r.mask) === totalMask),
+  };
+}
+
+/** A summed figure: null when no line gives it. */
+function figure(row: Row, column: string): number | null {
+  return Number(row[`${column}_lines`]) > 0 ? Number(row[column]) : null;
+}
+
+function strikeFigures(row: Row): Row {
+  const bothLaunched = Number(row.both_launched);
+  return {
+    strikes: Number(row.strikes),
+    launched: figure(row, 'launched'),
+    intercepted: figure(row, 'intercepted'),
+    interceptionRate: bothLaunched > 0 ? Number(row.both_intercepted) / bothLaunched : null,
+  };
+}
+
+function casualtyFigures(row: Row): Row {
+  return {
+    killed: figure(row, 'killed'),
+    injured: figure(row, 'injured'),
+    atLeast: Number(row.at_least_lines) > 0,
+  };
+}
+
+/** Rows of the counts of some kinds, ordered by kind and keys, on one snapshot. */
+function countSums(
+  db: Kysely<Database>,
+  kinds: readonly string[],
+  asOf: Date | undefined,
+): Promise<Row[]> {
+  return onOneSnapshot(db, (trx) => readSums(trx, LIVE_TABLES, COUNTS, { kinds }, [1, 2, 3], asOf));
+}
+
 function where(filter: IncidentFilter): RawBuilder<SqlBool> {
   const conditions = incidentConditions('i', filter);
   return sql<SqlBool>`${sql.join(conditions, sql` and `)}`;
@@ -37,6 +121,10 @@ function where(filter: IncidentFilter): RawBuilder<SqlBool> {
 function num(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
+
+/** The sums' key order of each tally (tally_strike_sums and tally_casualty_sums `keys`). */
+const STRIKE_ORDER = ['attacker', 'weaponKind', 'region', 'month'];
+const CASUALTY_ORDER = ['country', 'region', 'month'];
 
 const STRIKE_KEYS: Record<string, RawBuilder<unknown>> = {
   attacker: sql`w.attacker`,
@@ -94,6 +182,17 @@ export async function queryStrikes(
   filter: IncidentFilter,
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
+  const noStrikes = { strikes: 0, launched: null, intercepted: null, interceptionRate: null };
+  if (summed(filter)) {
+    const sums = await groupedSums(db, STRIKE_SUMS, STRIKE_ORDER, groupBy, filter.asOf);
+    return {
+      rows: sums.rows.map(({ figures, ...keys }) => ({
+        ...keys,
+        ...strikeFigures(figures as Row),
+      })),
+      totals: sums.totals ? strikeFigures(sums.totals) : noStrikes,
+    };
+  }
   const run = async (trx: Kysely<Database>, keys: readonly string[]) => {
     const keyColumns = selectKeys(keys, STRIKE_KEYS);
     const result = await sql<Row>`
@@ -124,7 +223,7 @@ export async function queryStrikes(
   );
   return {
     rows,
-    totals: totals[0] ?? { strikes: 0, launched: null, intercepted: null, interceptionRate: null },
+    totals: totals[0] ?? noStrikes,
   };
 }
 
@@ -134,6 +233,17 @@ export async function queryCasualties(
   filter: IncidentFilter,
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
+  const noCasualties = { killed: null, injured: null, atLeast: false };
+  if (summed(filter)) {
+    const sums = await groupedSums(db, CASUALTY_SUMS, CASUALTY_ORDER, groupBy, filter.asOf);
+    return {
+      rows: sums.rows.map(({ figures, ...keys }) => ({
+        ...keys,
+        ...casualtyFigures(figures as Row),
+      })),
+      totals: sums.totals ? casualtyFigures(sums.totals) : noCasualties,
+    };
+  }
   const run = async (trx: Kysely<Database>, keys: readonly string[]) => {
     const result = await sql<Row>`
       select ${sql.join([
@@ -158,7 +268,7 @@ export async function queryCasualties(
   const [rows, totals] = await onOneSnapshot(db, (trx) =>
     Promise.all([run(trx, groupBy), run(trx, [])]),
   );
-  return { rows, totals: totals[0] ?? { killed: null, injured: null, atLeast: false } };
+  return { rows, totals: totals[0] ?? noCasualties };
 }
 
 /** Sanctions warnings and impositions by issuer and target. */
@@ -166,20 +276,34 @@ export async function querySanctions(
   db: Kysely<Database>,
   filter: IncidentFilter,
 ): Promise<{ rows: Row[]; totals: Row }> {
-  const result = await sql<Row>`
-    select i.issuer, i.target,
-           count(*) filter (where i.type = 'SanctionsWarned') as warnings,
-           count(*) filter (where i.type = 'SanctionsImposed') as impositions
-      from read_model.tally_incidents i
-     where ${where(filter)} and i.type in ('SanctionsWarned', 'SanctionsImposed')
-     group by i.issuer, i.target
-     order by i.issuer asc nulls last, i.target asc nulls last`.execute(db);
-  const rows = result.rows.map((row) => ({
-    issuer: row.issuer,
-    target: row.target,
-    warnings: num(row.warnings) ?? 0,
-    impositions: num(row.impositions) ?? 0,
-  }));
+  const counted = summed(filter)
+    ? (await countSums(db, ['sanctions'], filter.asOf)).map((row) => {
+        const [issuer, target, type] = row.keys as string[];
+        return { issuer, target, type, count: Number(row.n) };
+      })
+    : (
+        await sql<Row>`
+          select i.issuer, i.target, i.type, count(*) as count
+            from read_model.tally_incidents i
+           where ${where(filter)} and i.type in ('SanctionsWarned', 'SanctionsImposed')
+           group by i.issuer, i.target, i.type
+           order by i.issuer asc nulls last, i.target asc nulls last`.execute(db)
+      ).rows.map((row) => ({
+        issuer: row.issuer,
+        target: row.target,
+        type: row.type,
+        count: Number(row.count),
+      }));
+  const rows: { issuer: unknown; target: unknown; warnings: number; impositions: number }[] = [];
+  for (const row of counted) {
+    let last = rows[rows.length - 1];
+    if (!last || last.issuer !== row.issuer || last.target !== row.target) {
+      last = { issuer: row.issuer, target: row.target, warnings: 0, impositions: 0 };
+      rows.push(last);
+    }
+    if (row.type === 'SanctionsWarned') last.warnings += row.count;
+    else last.impositions += row.count;
+  }
   return {
     rows,
     totals: {
@@ -196,18 +320,27 @@ export async function queryIncidentCounts(
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
   const byMonth = groupBy.includes('month');
-  const result = await sql<Row>`
-    select i.type, ${byMonth ? sql`i.month` : sql`null`} as month, count(*) as count
-      from read_model.tally_incidents i
-     where ${where(filter)}
-     group by i.type ${byMonth ? sql`, i.month` : sql``}
-     order by i.type asc ${byMonth ? sql`, i.month asc` : sql``}`.execute(db);
-  const rows = result.rows.map((row) =>
-    byMonth
-      ? { type: row.type, month: row.month, count: num(row.count) ?? 0 }
-      : { type: row.type, count: num(row.count) ?? 0 },
-  );
-  return { rows, totals: { count: rows.reduce((n, r) => n + r.count, 0) } };
+  const counted = summed(filter)
+    ? (await countSums(db, ['incidents'], filter.asOf)).map((row) => {
+        const [type, month] = row.keys as string[];
+        return { type, month: byMonth ? month : null, count: Number(row.n) };
+      })
+    : (
+        await sql<Row>`
+          select i.type, ${byMonth ? sql`i.month` : sql`null`} as month, count(*) as count
+            from read_model.tally_incidents i
+           where ${where(filter)}
+           group by i.type ${byMonth ? sql`, i.month` : sql``}
+           order by i.type asc ${byMonth ? sql`, i.month asc` : sql``}`.execute(db)
+      ).rows.map((row) => ({ type: row.type, month: row.month, count: Number(row.count) }));
+  // Sums come per type and month: a count by type adds its months up.
+  const rows: Row[] = [];
+  for (const row of counted) {
+    const last = rows[rows.length - 1];
+    if (!byMonth && last && last.type === row.type) last.count = Number(last.count) + row.count;
+    else rows.push(byMonth ? row : { type: row.type, count: row.count });
+  }
+  return { rows, totals: { count: rows.reduce((n, r) => n + Number(r.count), 0) } };
 }
 
 /** Prisoners released per party and each agreement's progress. */
@@ -215,7 +348,31 @@ export async function queryPrisoners(db: Kysely<Database>, filter: IncidentFilte
   return onOneSnapshot(db, (trx) => prisoners(trx, filter));
 }
 
-async function prisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<Row> {
+/** Exchanges, released per party, and released per agreement and party. */
+async function releasedCounts(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+): Promise<{ exchanges: number; released: Row[]; byAgreement: Row[] }> {
+  if (summed(filter)) {
+    const rows = await readSums(
+      db,
+      LIVE_TABLES,
+      COUNTS,
+      { kinds: ['agreement_released', 'exchanges', 'released'] },
+      [1, 2],
+      filter.asOf,
+    );
+    const keys = (row: Row) => row.keys as string[];
+    return {
+      exchanges: Number(rows.find((r) => r.kind === 'exchanges')?.n ?? 0),
+      released: rows
+        .filter((r) => r.kind === 'released')
+        .map((r) => ({ party: keys(r)[0], n: r.n })),
+      byAgreement: rows
+        .filter((r) => r.kind === 'agreement_released')
+        .map((r) => ({ agreement_id: keys(r)[0], party: keys(r)[1], n: r.n })),
+    };
+  }
   const [exchanges, released, byAgreement] = await Promise.all([
     sql<Row>`select count(*) as n from read_model.tally_incidents i
               where ${where(filter)} and i.type = 'PrisonersExchanged'`.execute(db),
@@ -230,7 +387,16 @@ async function prisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<
               where ${where(filter)} and i.agreement_id is not null
               group by i.agreement_id, r.party`.execute(db),
   ]);
-  const referenced = [...new Set(byAgreement.rows.map((r) => String(r.agreement_id)))];
+  return {
+    exchanges: num(exchanges.rows[0]?.n) ?? 0,
+    released: released.rows,
+    byAgreement: byAgreement.rows,
+  };
+}
+
+async function prisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<Row> {
+  const { exchanges, released, byAgreement } = await releasedCounts(db, filter);
+  const referenced = [...new Set(byAgreement.map((r) => String(r.agreement_id)))];
   // Agreements in view: those matching the filters, and those the matching exchanges fulfil.
   const validity = where(filter.asOf ? { asOf: filter.asOf } : {});
   const agreements = await sql<Row>`
@@ -240,15 +406,15 @@ async function prisoners(db: Kysely<Database>, filter: IncidentFilter): Promise<
        and ((${where(filter)}) or (${validity} and i.incident_id = any(${referenced}::uuid[])))
      order by i.occurred_at, i.incident_id`.execute(db);
   const releasedBy: Record<string, number> = {};
-  for (const row of released.rows) releasedBy[String(row.party)] = num(row.n) ?? 0;
+  for (const row of released) releasedBy[String(row.party)] = num(row.n) ?? 0;
   return {
-    totals: { exchanges: num(exchanges.rows[0]?.n) ?? 0, releasedBy },
+    totals: { exchanges, releasedBy },
     agreements: agreements.rows.map((a) => {
       const id = String(a.incident_id);
       const parties = (a.agreement_parties as string[] | null) ?? [];
       const total = num(a.total_per_side) ?? 0;
       const by: Record<string, number> = {};
-      for (const row of byAgreement.rows) {
+      for (const row of byAgreement) {
         if (String(row.agreement_id) === id) by[String(row.party)] = num(row.n) ?? 0;
       }
       const smaller = parties.length > 0 ? Math.min(...parties.map((p) => by[p] ?? 0)) : 0;

@@ -50,9 +50,61 @@ export interface TallyCasualtyTable {
   at_least: boolean;
 }
 
+/**
+ * Strike lines summed per grouping: snapshot 0 now, snapshot k as of its recorded_until. `mask`
+ * is SQL's grouping() of (attacker, weapon_kind, region, month); `keys` holds those four, null
+ * where the grouping leaves one out. A figure's `_lines` counts the lines that give it.
+ */
+export interface TallyStrikeSumTable {
+  snapshot: number;
+  mask: number;
+  keys: (string | null)[];
+  strikes: string;
+  lines: string;
+  launched: string;
+  launched_lines: string;
+  intercepted: string;
+  intercepted_lines: string;
+  both_launched: string;
+  both_intercepted: string;
+}
+
+/** Casualty lines summed per grouping of (country, region, month), as the strike sums. */
+export interface TallyCasualtySumTable {
+  snapshot: number;
+  mask: number;
+  keys: (string | null)[];
+  lines: string;
+  killed: string;
+  killed_lines: string;
+  injured: string;
+  injured_lines: string;
+  at_least_lines: string;
+}
+
+/** Counts of the other tallies by kind (exchanges, released, agreement_released, incidents, sanctions). */
+export interface TallyCountTable {
+  snapshot: number;
+  kind: string;
+  keys: (string | null)[];
+  lines: string;
+  n: string;
+}
+
+/** Snapshot 0: the versions applied and their latest valid_from; k ≥ 1: a snapshot's instant. */
+export interface TallySnapshotTable {
+  snapshot: number;
+  versions: string;
+  recorded_until: Date;
+}
+
 export interface TallyTables {
   'read_model.tally_incidents': TallyIncidentTable;
   'read_model.tally_released': TallyReleasedTable;
   'read_model.tally_weapons': TallyWeaponTable;
   'read_model.tally_casualties': TallyCasualtyTable;
+  'read_model.tally_strike_sums': TallyStrikeSumTable;
+  'read_model.tally_casualty_sums': TallyCasualtySumTable;
+  'read_model.tally_counts': TallyCountTable;
+  'read_model.tally_snapshots': TallySnapshotTable;
 }

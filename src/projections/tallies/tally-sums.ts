@@ -1,0 +1,360 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../../database';
+
+/**
+ * The tallies kept summed, so that an unfiltered tally reads a few hundred rows instead of
+ * aggregating every line of the read model.
+ *
+ * A sums table holds, per grouping and group, what the counted incident versions add up to:
+ * snapshot 0 now, snapshot k ≥ 1 as of the instant `recorded_until` of `tally_snapshots` (a
+ * snapshot is taken every `snapshotEvery` incident versions, at the latest valid_from among
+ * them). Every change is a signed set of incident versions (+1 counts, −1 no longer counts)
+ * aggregated by the same SQL that answers a read, so the sums and a from-scratch aggregate
+ * cannot disagree. "As of" T adds to the latest snapshot taken at or before T the versions that
+ * began or ended between the two instants.
+ */
+
+type Tables = Readonly<Record<string, string>>;
+type Row = Record<string, unknown>;
+
+/** A sums table: its grouping column, its summed columns (`lines` first), and its aggregate. */
+interface SumsKind {
+  table: string;
+  group: 'mask' | 'kind';
+  measures: readonly string[];
+  /** Aggregates the signed versions of `changes` (sign, incident_id, version) into rows of the table. */
+  aggregate(tables: Tables, changes: RawBuilder<unknown>, groups: Grouping): RawBuilder<unknown>;
+}
+
+/** Which groupings to aggregate: every one (to keep the sums), or those a read asks for. */
+type Grouping = { all: true } | { all: false; masks: readonly number[] };
+
+function groupingSets(columns: readonly RawBuilder<unknown>[], groups: Grouping) {
+  if (groups.all) return sql`cube (${sql.join(columns)})`;
+  // Every column must be in some set for grouping() to name it: the finest set (mask 0) goes
+  // along, and the read drops its rows unless it asked for them.
+  const sets = [...new Set([0, ...groups.masks])].map((mask) => {
+    const kept = columns.filter((_, n) => (mask & (1 << (columns.length - 1 - n))) === 0);
+    return kept.length === 0 ? sql`()` : sql`(${sql.join(kept)})`;
+  });
+  return sql`grouping sets (${sql.join(sets)})`;
+}
+
+const STRIKE_COLUMNS = [sql`w.attacker`, sql`w.weapon_kind`, sql`w.region`, sql`i.month`];
+const CASUALTY_COLUMNS = [sql`i.country`, sql`c.region`, sql`i.month`];
+
+export const STRIKE_SUMS: SumsKind = {
+  table: 'strikeSums',
+  group: 'mask',
+  measures: [
+    'lines',
+    'strikes',
+    'launched',
+    'launched_lines',
+    'intercepted',
+    'intercepted_lines',
+    'both_launched',
+    'both_intercepted',
+  ],
+  aggregate: (tables, changes, groups) => sql`
+    with d as (${changes})
+    select grouping(${sql.join(STRIKE_COLUMNS)})::smallint as mask,
+           array[${sql.join(STRIKE_COLUMNS)}]::text[] as keys,
+           coalesce(sum(d.sign), 0) as lines,
+           count(distinct (d.incident_id, d.version)) filter (where d.sign > 0)
+             - count(distinct (d.incident_id, d.version)) filter (where d.sign < 0) as strikes,
+           coalesce(sum(d.sign * w.launched), 0) as launched,
+           coalesce(sum(d.sign) filter (where w.launched is not null), 0) as launched_lines,
+           coalesce(sum(d.sign * w.intercepted), 0) as intercepted,
+           coalesce(sum(d.sign) filter (where w.intercepted is not null), 0) as intercepted_lines,
+           coalesce(sum(d.sign * w.launched) filter (where w.intercepted is not null), 0) as both_launched,
+           coalesce(sum(d.sign * w.intercepted) filter (where w.launched is not null), 0) as both_intercepted
+      from d
+      join ${sql.table(tables.weapons!)} w on w.incident_id = d.incident_id and w.version = d.version
+      join ${sql.table(tables.incidents!)} i on i.incident_id = d.incident_id and i.version = d.version
+     group by ${groupingSets(STRIKE_COLUMNS, groups)}`,
+};
+
+export const CASUALTY_SUMS: SumsKind = {
+  table: 'casualtySums',
+  group: 'mask',
+  measures: ['lines', 'killed', 'killed_lines', 'injured', 'injured_lines', 'at_least_lines'],
+  aggregate: (tables, changes, groups) => sql`
+    with d as (${changes})
+    select grouping(${sql.join(CASUALTY_COLUMNS)})::smallint as mask,
+           array[${sql.join(CASUALTY_COLUMNS)}]::text[] as keys,
+           coalesce(sum(d.sign), 0) as lines,
+           coalesce(sum(d.sign * c.killed), 0) as killed,
+           coalesce(sum(d.sign) filter (where c.killed is not null), 0) as killed_lines,
+           coalesce(sum(d.sign * c.injured), 0) as injured,
+           coalesce(sum(d.sign) filter (where c.injured is not null), 0) as injured_lines,
+           coalesce(sum(d.sign) filter (where c.at_least), 0) as at_least_lines
+      from d
+      join ${sql.table(tables.casualties!)} c on c.incident_id = d.incident_id and c.version = d.version
+      join ${sql.table(tables.incidents!)} i on i.incident_id = d.incident_id and i.version = d.version
+     group by ${groupingSets(CASUALTY_COLUMNS, groups)}`,
+};
+
+/**
+ * exchanges (no keys), released (party), agreement_released (agreement, party), incidents
+ * (type, month), sanctions (issuer, target, type).
+ */
+export const COUNTS: SumsKind = {
+  table: 'counts',
+  group: 'kind',
+  measures: ['lines', 'n'],
+  aggregate: (tables, changes) => {
+    const incidents = sql.table(tables.incidents!);
+    const released = sql.table(tables.released!);
+    const join = sql`join ${incidents} i on i.incident_id = d.incident_id and i.version = d.version`;
+    return sql`
+      with d as (${changes})
+      select 'exchanges' as kind, array[]::text[] as keys, sum(d.sign) as lines, sum(d.sign) as n
+        from d ${join} where i.type = 'PrisonersExchanged' having count(*) > 0
+      union all
+      select 'released', array[r.party], sum(d.sign), sum(d.sign * r.count)
+        from d join ${released} r on r.incident_id = d.incident_id and r.version = d.version
+       group by r.party
+      union all
+      select 'agreement_released', array[i.agreement_id::text, r.party], sum(d.sign), sum(d.sign * r.count)
+        from d join ${released} r on r.incident_id = d.incident_id and r.version = d.version ${join}
+       where i.agreement_id is not null
+       group by i.agreement_id, r.party
+      union all
+      select 'incidents', array[i.type, i.month], sum(d.sign), sum(d.sign)
+        from d ${join} group by i.type, i.month
+      union all
+      select 'sanctions', array[i.issuer, i.target, i.type], sum(d.sign), sum(d.sign)
+        from d ${join} where i.type in ('SanctionsWarned', 'SanctionsImposed')
+       group by i.issuer, i.target, i.type`;
+  },
+};
+
+const KINDS = [STRIKE_SUMS, CASUALTY_SUMS, COUNTS] as const;
+
+/** A key of an incident version. */
+export interface VersionKey {
+  incidentId: string;
+  version: number;
+}
+
+/**
+ * The signed versions a batch changes as seen at `at` (null: now): the versions it inserted
+ * that are valid then count, the versions it closed that no longer are valid then stop counting.
+ */
+function batchChanges(
+  tables: Tables,
+  inserted: readonly VersionKey[],
+  closed: readonly VersionKey[],
+  at: Date | null,
+): RawBuilder<unknown> {
+  const incidents = sql.table(tables.incidents!);
+  const keys = (list: readonly VersionKey[]) =>
+    sql`unnest(${list.map((k) => k.incidentId)}::uuid[], ${list.map((k) => k.version)}::int[]) as b(incident_id, version)`;
+  const atText = at?.toISOString() ?? null;
+  const validAt =
+    atText === null
+      ? sql`i.valid_to is null`
+      : sql`i.valid_from <= ${atText}::timestamptz and (i.valid_to is null or i.valid_to > ${atText}::timestamptz)`;
+  const endedBy =
+    atText === null
+      ? sql`true`
+      : sql`i.valid_from <= ${atText}::timestamptz and i.valid_to <= ${atText}::timestamptz`;
+  return sql`
+    select 1 as sign, i.incident_id, i.version from ${keys(inserted)}
+      join ${incidents} i on i.incident_id = b.incident_id and i.version = b.version where ${validAt}
+    union all
+    select -1, i.incident_id, i.version from ${keys(closed)}
+      join ${incidents} i on i.incident_id = b.incident_id and i.version = b.version where ${endedBy}`;
+}
+
+/**
+ * The signed versions that turn the sums as of `after` (null: before anything) into the sums as
+ * of `until`: those valid at `until` that began after `after`, and those valid at `after` that
+ * ended by `until`.
+ */
+function changesBetween(tables: Tables, after: Date | null, until: Date): RawBuilder<unknown> {
+  const incidents = sql.table(tables.incidents!);
+  const u = until.toISOString();
+  const began =
+    after === null
+      ? sql`valid_from <= ${u}::timestamptz`
+      : sql`valid_from > ${after.toISOString()}::timestamptz and valid_from <= ${u}::timestamptz`;
+  const plus = sql`select 1 as sign, incident_id, version from ${incidents}
+                    where ${began} and (valid_to is null or valid_to > ${u}::timestamptz)`;
+  if (after === null) return plus;
+  const a = after.toISOString();
+  return sql`${plus}
+    union all
+    select -1, incident_id, version from ${incidents}
+     where valid_to > ${a}::timestamptz and valid_to <= ${u}::timestamptz and valid_from <= ${a}::timestamptz`;
+}
+
+/** Adds an aggregate of signed changes to one snapshot of a sums table; empty groups go. */
+async function mergeChanges(
+  trx: Kysely<Database>,
+  tables: Tables,
+  kind: SumsKind,
+  snapshot: number,
+  changes: RawBuilder<unknown>,
+): Promise<void> {
+  const group = sql.id(kind.group);
+  const m = kind.measures.map((c) => sql.id(c));
+  await sql`
+    merge into ${sql.table(tables[kind.table]!)} s
+    using (${kind.aggregate(tables, changes, { all: true })}) d
+       on s.snapshot = ${snapshot} and s.${group} = d.${group} and s.keys = d.keys
+     when matched and s.lines + d.lines = 0 then delete
+     when matched then update set ${sql.join(kind.measures.map((c) => sql`${sql.id(c)} = s.${sql.id(c)} + d.${sql.id(c)}`))}
+     when not matched and d.lines <> 0 then
+       insert (snapshot, ${group}, keys, ${sql.join(m)})
+       values (${snapshot}, d.${group}, d.keys, ${sql.join(m.map((c) => sql`d.${c}`))})`.execute(
+    trx,
+  );
+}
+
+async function latestSnapshotAt(db: Kysely<Database>, tables: Tables, at: Date) {
+  const found = await sql<{ snapshot: number; recorded_until: Date }>`
+    select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
+     where snapshot > 0 and recorded_until <= ${at.toISOString()}::timestamptz
+     order by recorded_until desc, snapshot desc limit 1`.execute(db);
+  const row = found.rows[0];
+  return row ? { snapshot: row.snapshot, recordedUntil: new Date(row.recorded_until) } : null;
+}
+
+/** The versions applied so far, and the latest instant they were recorded at. */
+async function appliedSoFar(trx: Kysely<Database>, tables: Tables) {
+  const found = await sql<{ versions: string; recorded_until: Date }>`
+    select versions, recorded_until from ${sql.table(tables.snapshots!)} where snapshot = 0`.execute(
+    trx,
+  );
+  const row = found.rows[0];
+  return row
+    ? { versions: Number(row.versions), recordedUntil: new Date(row.recorded_until) }
+    : { versions: 0, recordedUntil: null };
+}
+
+/** Snapshot k: the snapshot before it plus what changed between their instants. */
+async function takeSnapshot(
+  trx: Kysely<Database>,
+  tables: Tables,
+  snapshot: number,
+  versions: number,
+  at: Date,
+): Promise<void> {
+  const base = await latestSnapshotAt(trx, tables, at);
+  const changes = changesBetween(tables, base?.recordedUntil ?? null, at);
+  for (const kind of KINDS) {
+    const group = sql.id(kind.group);
+    const m = kind.measures.map((c) => sql.id(c));
+    const baseRows = base
+      ? sql`select ${group}, keys, ${sql.join(m)} from ${sql.table(tables[kind.table]!)} where snapshot = ${base.snapshot}
+            union all`
+      : sql``;
+    await sql`
+      insert into ${sql.table(tables[kind.table]!)} (snapshot, ${group}, keys, ${sql.join(m)})
+      select ${snapshot}, ${group}, keys, ${sql.join(m.map((c) => sql`sum(${c})`))}
+        from (${baseRows} select ${group}, keys, ${sql.join(m)} from (${kind.aggregate(tables, changes, { all: true })}) a) x
+       group by ${group}, keys having sum(lines) <> 0`.execute(trx);
+  }
+  await sql`insert into ${sql.table(tables.snapshots!)} (snapshot, versions, recorded_until)
+            values (${snapshot}, ${versions}, ${at.toISOString()}::timestamptz)`.execute(trx);
+}
+
+/** What one batch did to the versioned tally tables, for the sums to follow. */
+export interface BatchChanges {
+  /** The valid_from of each incident version of the batch, in log order (retractions too). */
+  validFrom: readonly Date[];
+  /** Versions inserted (any still valid now or at a snapshot's instant count there). */
+  inserted: readonly VersionKey[];
+  /** Versions that were current before the batch and that it closed. */
+  closed: readonly VersionKey[];
+}
+
+/**
+ * Brings the sums up to date after a batch wrote the versioned rows: the sums now; any snapshot
+ * whose instant is at or after a version of the batch (a late commit); and a snapshot at each
+ * multiple of `snapshotEvery` versions the batch passed, taken at the latest valid_from up to it
+ * (so the snapshots are the same however the log was cut into batches).
+ */
+export async function updateSums(
+  trx: Kysely<Database>,
+  tables: Tables,
+  batch: BatchChanges,
+  snapshotEvery: number,
+): Promise<void> {
+  if (batch.validFrom.length === 0) return;
+  const earliest = new Date(Math.min(...batch.validFrom.map((d) => d.getTime())));
+  const late = await sql<{ snapshot: number; recorded_until: Date }>`
+    select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
+     where snapshot > 0 and recorded_until >= ${earliest.toISOString()}::timestamptz`.execute(trx);
+  // Now, then each snapshot as of its instant.
+  const seenAt: { snapshot: number; at: Date | null }[] = [
+    { snapshot: 0, at: null },
+    ...late.rows.map((r) => ({ snapshot: r.snapshot, at: new Date(r.recorded_until) })),
+  ];
+  for (const { snapshot, at } of seenAt) {
+    for (const kind of KINDS) {
+      const changes = batchChanges(tables, batch.inserted, batch.closed, at);
+      await mergeChanges(trx, tables, kind, snapshot, changes);
+    }
+  }
+
+  const before = await appliedSoFar(trx, tables);
+  let until = before.recordedUntil;
+  let versions = before.versions;
+  for (const validFrom of batch.validFrom) {
+    versions += 1;
+    if (until === null || validFrom > until) until = validFrom;
+    if (versions % snapshotEvery === 0)
+      await takeSnapshot(trx, tables, versions / snapshotEvery, versions, until);
+  }
+  await sql`
+    insert into ${sql.table(tables.snapshots!)} (snapshot, versions, recorded_until)
+    values (0, ${versions}, ${until!.toISOString()}::timestamptz)
+    on conflict (snapshot) do update set versions = excluded.versions, recorded_until = excluded.recorded_until`.execute(
+    trx,
+  );
+}
+
+/**
+ * Reads rows of a sums table, now or as of an instant, for the given groupings (masks) or
+ * kinds, ordered by group, then by the keys at `orderBy` (1-based positions, nulls last).
+ * Figures come back as strings (bigint and numeric).
+ */
+export async function readSums(
+  db: Kysely<Database>,
+  tables: Tables,
+  kind: SumsKind,
+  selection: { masks: readonly number[] } | { kinds: readonly string[] },
+  orderBy: readonly number[],
+  asOf: Date | undefined,
+): Promise<Row[]> {
+  const table = sql.table(tables[kind.table]!);
+  const group = sql.id(kind.group);
+  const chosen =
+    'masks' in selection
+      ? sql`${group} = any(${selection.masks}::smallint[])`
+      : sql`${group} = any(${selection.kinds}::text[])`;
+  const order = sql`order by ${sql.join([group, ...orderBy.map((n) => sql`keys[${sql.lit(n)}] asc nulls last`)])}`;
+  if (!asOf) {
+    const now =
+      await sql<Row>`select * from ${table} where snapshot = 0 and ${chosen} ${order}`.execute(db);
+    return now.rows;
+  }
+  const base = await latestSnapshotAt(db, tables, asOf);
+  const m = kind.measures.map((c) => sql.id(c));
+  const groups: Grouping =
+    'masks' in selection ? { all: false, masks: selection.masks } : { all: true };
+  const baseRows = base
+    ? sql`select ${group}, keys, ${sql.join(m)} from ${table} where snapshot = ${base.snapshot} and ${chosen}
+          union all`
+    : sql``;
+  const changes = changesBetween(tables, base?.recordedUntil ?? null, asOf);
+  const result = await sql<Row>`
+    select ${group}, keys, ${sql.join(kind.measures.map((c) => sql`sum(${sql.id(c)}) as ${sql.id(c)}`))}
+      from (${baseRows} select ${group}, keys, ${sql.join(m)} from (${kind.aggregate(tables, changes, groups)}) a where ${chosen}) x
+     group by ${group}, keys having sum(lines) <> 0
+     ${order}`.execute(db);
+  return result.rows;
+}
