@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CompiledQuery, type Kysely, type LogEvent } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openStore, type Database, type Store } from '../src/database';
 import {
@@ -76,7 +76,8 @@ interface ReadCase {
   run: (db: Kysely<Database>) => Promise<unknown>;
 }
 
-function readCases(): ReadCase[] {
+/** Reads of every kind; `midLog` is an instant half way through the log's recording. */
+function readCases(midLog: Date): ReadCase[] {
   const may = kyivDayRange('2024-05-01', '2024-05-31');
   const asOf = new Date(Date.now() - 1000);
   const filter = { ...(may.start ? { from: may.start } : {}), ...(may.end ? { to: may.end } : {}) };
@@ -132,9 +133,30 @@ function readCases(): ReadCase[] {
       name: 'asOf: strikes tally',
       run: (db) => queryStrikes(db, { asOf }, ['attacker', 'weaponKind']),
     },
+    {
+      name: 'asOf mid-log: strikes tally',
+      run: (db) => queryStrikes(db, { asOf: midLog }, ['attacker', 'weaponKind']),
+    },
+    {
+      name: 'asOf mid-log: casualties by month',
+      run: (db) => queryCasualties(db, { asOf: midLog }, ['month']),
+    },
+    { name: 'asOf mid-log: prisoners', run: (db) => queryPrisoners(db, { asOf: midLog }) },
+    {
+      name: 'asOf mid-log: timeline, party RU',
+      run: (db) =>
+        queryTimeline(db, {
+          asOf: midLog,
+          party: 'RU',
+          includeRetracted: false,
+          order: 'asc',
+          limit: 50,
+        }),
+    },
   ];
 }
 
+// The tables that grow with the log; the sums and snapshot tables grow with groups instead.
 const BIG_TABLES =
   /^(events|timeline|tally_incidents|tally_weapons|tally_casualties|tally_released)$/;
 
@@ -166,7 +188,12 @@ async function measureReads(url: string, samples: number) {
     log: (e) => void captured.push(e),
   });
   const results: { name: string; p50: number; p99: number; seqScans: string[] }[] = [];
-  for (const c of readCases()) {
+  const middle = await sql<{ recorded_at: Date }>`
+    select recorded_at from event_store.events
+     order by position offset (select count(*) / 2 from event_store.events) limit 1`.execute(
+    store.db,
+  );
+  for (const c of readCases(new Date(middle.rows[0]!.recorded_at))) {
     captured.length = 0;
     await c.run(logged);
     const scans: string[] = [];

@@ -21,7 +21,7 @@ import {
 import { replay, type SentCommand } from './support/reference';
 
 // A snapshot of the tally sums every 2 incident versions, so that "as of" reads start from
-// snapshots taken at every kind of place in the histories (the service takes one every 5,000).
+// snapshots taken at every kind of place in the histories (the service takes one every 20,000).
 const talliesProjection = createTalliesProjection({ snapshotEvery: 2 });
 const PROJECTIONS = [timelineProjection, talliesProjection];
 /** Runs per property: small, the machine has two cores. PROPERTY_RUNS overrides. */

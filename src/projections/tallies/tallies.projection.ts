@@ -17,7 +17,8 @@ import type {
   TallyReleasedTable,
   TallyWeaponTable,
 } from './tallies.table';
-import { updateSums, type VersionKey } from './tally-sums';
+import type { VersionLines } from './tally-deltas';
+import { closedLines, updateSums } from './tally-sums';
 
 /** Options of the tallies projection. */
 export interface TalliesOptions {
@@ -50,7 +51,7 @@ export function createTalliesProjection(options: TalliesOptions): Projection {
   };
 }
 
-export const talliesProjection = createTalliesProjection({ snapshotEvery: 5_000 });
+export const talliesProjection = createTalliesProjection({ snapshotEvery: 20_000 });
 
 async function applyTallies(
   trx: Kysely<Database>,
@@ -62,12 +63,12 @@ async function applyTallies(
   if (versions.length === 0) return;
   const { validTo, closes } = versionSpans(versions);
   const closed = await closeCurrentRows(trx, tables.incidents!, closes);
-  const inserted: VersionKey[] = [];
+  const inserted: VersionLines[] = [];
 
   const incidents: Insertable<TallyIncidentTable>[] = [];
-  const released: Insertable<TallyReleasedTable>[] = [];
-  const weapons: Insertable<TallyWeaponTable>[] = [];
-  const casualties: Insertable<TallyCasualtyTable>[] = [];
+  const released: TallyReleasedTable[] = [];
+  const weapons: TallyWeaponTable[] = [];
+  const casualties: TallyCasualtyTable[] = [];
   versions.forEach((v, i) => {
     if (v.status === 'retracted') return;
     const facts = incidentFacts(v.type, v.body);
@@ -78,8 +79,7 @@ async function applyTallies(
       v.type === 'SanctionsWarned' || v.type === 'SanctionsImposed'
         ? (v.body as SanctionsImposedData)
         : undefined;
-    inserted.push({ incidentId: v.incidentId, version: v.version });
-    incidents.push({
+    const incident = {
       ...key,
       valid_from: v.validFrom,
       valid_to: validTo[i] ?? null,
@@ -98,7 +98,13 @@ async function applyTallies(
       total_per_side: agreement ? agreement.totalPerSide : null,
       issuer: sanction ? sanction.issuer : null,
       target: sanction ? sanction.target : null,
-    });
+    };
+    incidents.push(incident);
+    const lines = {
+      released: released.length,
+      weapons: weapons.length,
+      casualties: casualties.length,
+    };
     if (v.type === 'PrisonersExchanged') {
       (v.body as PrisonersExchangedData).released.forEach((line, n) =>
         released.push({ ...key, line: n, party: line.by, count: line.count }),
@@ -132,6 +138,21 @@ async function applyTallies(
         at_least: line.atLeast ?? false,
       }),
     );
+    inserted.push({
+      incidentId: v.incidentId,
+      version: v.version,
+      validFrom: incident.valid_from,
+      validTo: incident.valid_to,
+      type: incident.type,
+      month: incident.month,
+      country: incident.country,
+      agreementId: incident.agreement_id,
+      issuer: incident.issuer,
+      target: incident.target,
+      released: released.slice(lines.released),
+      weapons: weapons.slice(lines.weapons),
+      casualties: casualties.slice(lines.casualties),
+    });
   });
   // Same row types as the live tables; a rebuild writes to copies under another schema.
   await insertRows(trx, tables.incidents as 'read_model.tally_incidents', incidents);
@@ -139,5 +160,6 @@ async function applyTallies(
   await insertRows(trx, tables.weapons as 'read_model.tally_weapons', weapons);
   await insertRows(trx, tables.casualties as 'read_model.tally_casualties', casualties);
   const validFrom = versions.map((v) => v.validFrom);
-  await updateSums(trx, tables, { validFrom, inserted, closed }, options.snapshotEvery);
+  const closedNow = await closedLines(trx, tables, closed);
+  await updateSums(trx, tables, { validFrom, inserted, closed: closedNow }, options.snapshotEvery);
 }

@@ -1,5 +1,16 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../database';
+import {
+  CASUALTY_MEASURES,
+  casualtyChanges,
+  COUNT_MEASURES,
+  STRIKE_MEASURES,
+  countChanges,
+  seenAt,
+  strikeChanges,
+  type SumsRow,
+  type VersionLines,
+} from './tally-deltas';
 
 /**
  * The tallies kept summed, so that an unfiltered tally reads a few hundred rows instead of
@@ -24,6 +35,8 @@ interface SumsKind {
   measures: readonly string[];
   /** Aggregates the signed versions of `changes` (sign, incident_id, version) into rows of the table. */
   aggregate(tables: Tables, changes: RawBuilder<unknown>, groups: Grouping): RawBuilder<unknown>;
+  /** The same, in memory, for versions whose lines are at hand (tally-deltas.ts). */
+  changes(versions: readonly { sign: number; lines: VersionLines }[]): SumsRow[];
 }
 
 /** Which groupings to aggregate: every one (to keep the sums), or those a read asks for. */
@@ -46,16 +59,8 @@ const CASUALTY_COLUMNS = [sql`i.country`, sql`c.region`, sql`i.month`];
 export const STRIKE_SUMS: SumsKind = {
   table: 'strikeSums',
   group: 'mask',
-  measures: [
-    'lines',
-    'strikes',
-    'launched',
-    'launched_lines',
-    'intercepted',
-    'intercepted_lines',
-    'both_launched',
-    'both_intercepted',
-  ],
+  changes: strikeChanges,
+  measures: STRIKE_MEASURES,
   aggregate: (tables, changes, groups) => sql`
     with d as (${changes})
     select grouping(${sql.join(STRIKE_COLUMNS)})::smallint as mask,
@@ -78,7 +83,8 @@ export const STRIKE_SUMS: SumsKind = {
 export const CASUALTY_SUMS: SumsKind = {
   table: 'casualtySums',
   group: 'mask',
-  measures: ['lines', 'killed', 'killed_lines', 'injured', 'injured_lines', 'at_least_lines'],
+  changes: casualtyChanges,
+  measures: CASUALTY_MEASURES,
   aggregate: (tables, changes, groups) => sql`
     with d as (${changes})
     select grouping(${sql.join(CASUALTY_COLUMNS)})::smallint as mask,
@@ -102,7 +108,8 @@ export const CASUALTY_SUMS: SumsKind = {
 export const COUNTS: SumsKind = {
   table: 'counts',
   group: 'kind',
-  measures: ['lines', 'n'],
+  changes: countChanges,
+  measures: COUNT_MEASURES,
   aggregate: (tables, changes) => {
     const incidents = sql.table(tables.incidents!);
     const released = sql.table(tables.released!);
@@ -139,36 +146,6 @@ export interface VersionKey {
 }
 
 /**
- * The signed versions a batch changes as seen at `at` (null: now): the versions it inserted
- * that are valid then count, the versions it closed that no longer are valid then stop counting.
- */
-function batchChanges(
-  tables: Tables,
-  inserted: readonly VersionKey[],
-  closed: readonly VersionKey[],
-  at: Date | null,
-): RawBuilder<unknown> {
-  const incidents = sql.table(tables.incidents!);
-  const keys = (list: readonly VersionKey[]) =>
-    sql`unnest(${list.map((k) => k.incidentId)}::uuid[], ${list.map((k) => k.version)}::int[]) as b(incident_id, version)`;
-  const atText = at?.toISOString() ?? null;
-  const validAt =
-    atText === null
-      ? sql`i.valid_to is null`
-      : sql`i.valid_from <= ${atText}::timestamptz and (i.valid_to is null or i.valid_to > ${atText}::timestamptz)`;
-  const endedBy =
-    atText === null
-      ? sql`true`
-      : sql`i.valid_from <= ${atText}::timestamptz and i.valid_to <= ${atText}::timestamptz`;
-  return sql`
-    select 1 as sign, i.incident_id, i.version from ${keys(inserted)}
-      join ${incidents} i on i.incident_id = b.incident_id and i.version = b.version where ${validAt}
-    union all
-    select -1, i.incident_id, i.version from ${keys(closed)}
-      join ${incidents} i on i.incident_id = b.incident_id and i.version = b.version where ${endedBy}`;
-}
-
-/**
  * The signed versions that turn the sums as of `after` (null: before anything) into the sums as
  * of `until`: those valid at `until` that began after `after`, and those valid at `after` that
  * ended by `until`.
@@ -190,19 +167,25 @@ function changesBetween(tables: Tables, after: Date | null, until: Date): RawBui
      where valid_to > ${a}::timestamptz and valid_to <= ${u}::timestamptz and valid_from <= ${a}::timestamptz`;
 }
 
-/** Adds an aggregate of signed changes to one snapshot of a sums table; empty groups go. */
+/** Adds rows of changes to one snapshot of a sums table; groups left empty go. */
 async function mergeChanges(
   trx: Kysely<Database>,
   tables: Tables,
   kind: SumsKind,
   snapshot: number,
-  changes: RawBuilder<unknown>,
+  rows: readonly SumsRow[],
 ): Promise<void> {
+  if (rows.length === 0) return;
   const group = sql.id(kind.group);
   const m = kind.measures.map((c) => sql.id(c));
+  const columns = sql.join([
+    sql`${group} ${kind.group === 'mask' ? sql`smallint` : sql`text`}`,
+    sql`keys text[]`,
+    ...m.map((c) => sql`${c} bigint`),
+  ]);
   await sql`
     merge into ${sql.table(tables[kind.table]!)} s
-    using (${kind.aggregate(tables, changes, { all: true })}) d
+    using jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(${columns})
        on s.snapshot = ${snapshot} and s.${group} = d.${group} and s.keys = d.keys
      when matched and s.lines + d.lines = 0 then delete
      when matched then update set ${sql.join(kind.measures.map((c) => sql`${sql.id(c)} = s.${sql.id(c)} + d.${sql.id(c)}`))}
@@ -213,6 +196,60 @@ async function mergeChanges(
   );
 }
 
+/**
+ * The lines of versions a batch closed, as they stand after closing (valid_to set), in one
+ * query: what they contributed is subtracted.
+ */
+export async function closedLines(
+  trx: Kysely<Database>,
+  tables: Tables,
+  closed: readonly { incidentId: string; version: number }[],
+): Promise<VersionLines[]> {
+  if (closed.length === 0) return [];
+  const pick = (table: string, columns: string) =>
+    sql`coalesce((select json_agg(json_build_object(${sql.raw(columns)})) from ${sql.table(table)} x
+                   where x.incident_id = i.incident_id and x.version = i.version), '[]')`;
+  const found = await sql<{
+    incident_id: string;
+    version: number;
+    valid_from: Date;
+    valid_to: Date | null;
+    type: string;
+    month: string;
+    country: string;
+    agreement_id: string | null;
+    issuer: string | null;
+    target: string | null;
+    weapons: VersionLines['weapons'];
+    casualties: VersionLines['casualties'];
+    released: VersionLines['released'];
+  }>`
+    select i.incident_id, i.version, i.valid_from, i.valid_to, i.type, i.month, i.country,
+           i.agreement_id, i.issuer, i.target,
+           ${pick(tables.weapons!, `'attacker', x.attacker, 'weapon_kind', x.weapon_kind, 'region', x.region, 'launched', x.launched, 'intercepted', x.intercepted`)} as weapons,
+           ${pick(tables.casualties!, `'region', x.region, 'killed', x.killed, 'injured', x.injured, 'at_least', x.at_least`)} as casualties,
+           ${pick(tables.released!, `'party', x.party, 'count', x.count`)} as released
+      from unnest(${closed.map((k) => k.incidentId)}::uuid[], ${closed.map((k) => k.version)}::int[]) as b(incident_id, version)
+      join ${sql.table(tables.incidents!)} i on i.incident_id = b.incident_id and i.version = b.version`.execute(
+    trx,
+  );
+  return found.rows.map((r) => ({
+    incidentId: r.incident_id,
+    version: r.version,
+    validFrom: new Date(r.valid_from),
+    validTo: r.valid_to === null ? null : new Date(r.valid_to),
+    type: r.type,
+    month: r.month,
+    country: r.country,
+    agreementId: r.agreement_id,
+    issuer: r.issuer,
+    target: r.target,
+    weapons: r.weapons,
+    casualties: r.casualties,
+    released: r.released,
+  }));
+}
+
 async function latestSnapshotAt(db: Kysely<Database>, tables: Tables, at: Date) {
   const found = await sql<{ snapshot: number; recorded_until: Date }>`
     select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
@@ -220,6 +257,26 @@ async function latestSnapshotAt(db: Kysely<Database>, tables: Tables, at: Date) 
      order by recorded_until desc, snapshot desc limit 1`.execute(db);
   const row = found.rows[0];
   return row ? { snapshot: row.snapshot, recordedUntil: new Date(row.recorded_until) } : null;
+}
+
+/** The snapshot whose instant is nearest to `at`, before or after it; null when none is. */
+async function nearestSnapshot(db: Kysely<Database>, tables: Tables, at: Date) {
+  const snapshots = sql.table(tables.snapshots!);
+  const t = at.toISOString();
+  const found = await sql<{ snapshot: number; recorded_until: Date }>`
+    (select snapshot, recorded_until from ${snapshots}
+      where snapshot > 0 and recorded_until <= ${t}::timestamptz
+      order by recorded_until desc, snapshot desc limit 1)
+    union all
+    (select snapshot, recorded_until from ${snapshots}
+      where snapshot > 0 and recorded_until > ${t}::timestamptz
+      order by recorded_until, snapshot limit 1)`.execute(db);
+  const distance = (row: { recorded_until: Date }) =>
+    Math.abs(new Date(row.recorded_until).getTime() - at.getTime());
+  const nearest = [...found.rows].sort((a, b) => distance(a) - distance(b))[0];
+  return nearest
+    ? { snapshot: nearest.snapshot, recordedUntil: new Date(nearest.recorded_until) }
+    : null;
 }
 
 /** The versions applied so far, and the latest instant they were recorded at. */
@@ -261,14 +318,14 @@ async function takeSnapshot(
             values (${snapshot}, ${versions}, ${at.toISOString()}::timestamptz)`.execute(trx);
 }
 
-/** What one batch did to the versioned tally tables, for the sums to follow. */
+/** What one batch did to the versioned tally tables. */
 export interface BatchChanges {
   /** The valid_from of each incident version of the batch, in log order (retractions too). */
   validFrom: readonly Date[];
-  /** Versions inserted (any still valid now or at a snapshot's instant count there). */
-  inserted: readonly VersionKey[];
-  /** Versions that were current before the batch and that it closed. */
-  closed: readonly VersionKey[];
+  /** Versions inserted, with their lines (those valid now or at a snapshot's instant count there). */
+  inserted: readonly VersionLines[];
+  /** Versions that were current before the batch and that it closed, with their lines. */
+  closed: readonly VersionLines[];
 }
 
 /**
@@ -289,15 +346,14 @@ export async function updateSums(
     select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
      where snapshot > 0 and recorded_until >= ${earliest.toISOString()}::timestamptz`.execute(trx);
   // Now, then each snapshot as of its instant.
-  const seenAt: { snapshot: number; at: Date | null }[] = [
+  const views: { snapshot: number; at: Date | null }[] = [
     { snapshot: 0, at: null },
     ...late.rows.map((r) => ({ snapshot: r.snapshot, at: new Date(r.recorded_until) })),
   ];
-  for (const { snapshot, at } of seenAt) {
-    for (const kind of KINDS) {
-      const changes = batchChanges(tables, batch.inserted, batch.closed, at);
-      await mergeChanges(trx, tables, kind, snapshot, changes);
-    }
+  for (const { snapshot, at } of views) {
+    const versions = seenAt(batch.inserted, batch.closed, at);
+    for (const kind of KINDS)
+      await mergeChanges(trx, tables, kind, snapshot, kind.changes(versions));
   }
 
   const before = await appliedSoFar(trx, tables);
@@ -342,7 +398,8 @@ export async function readSums(
       await sql<Row>`select * from ${table} where snapshot = 0 and ${chosen} ${order}`.execute(db);
     return now.rows;
   }
-  const base = await latestSnapshotAt(db, tables, asOf);
+  // From the snapshot nearest in time: forwards from one before, or backwards from one after.
+  const base = await nearestSnapshot(db, tables, asOf);
   const m = kind.measures.map((c) => sql.id(c));
   const groups: Grouping =
     'masks' in selection ? { all: false, masks: selection.masks } : { all: true };
@@ -350,10 +407,14 @@ export async function readSums(
     ? sql`select ${group}, keys, ${sql.join(m)} from ${table} where snapshot = ${base.snapshot} and ${chosen}
           union all`
     : sql``;
-  const changes = changesBetween(tables, base?.recordedUntil ?? null, asOf);
+  const forwards = !base || base.recordedUntil <= asOf;
+  const changes = forwards
+    ? changesBetween(tables, base?.recordedUntil ?? null, asOf)
+    : changesBetween(tables, asOf, base.recordedUntil);
+  const signed = forwards ? m : m.map((c) => sql`-${c}`);
   const result = await sql<Row>`
     select ${group}, keys, ${sql.join(kind.measures.map((c) => sql`sum(${sql.id(c)}) as ${sql.id(c)}`))}
-      from (${baseRows} select ${group}, keys, ${sql.join(m)} from (${kind.aggregate(tables, changes, groups)}) a where ${chosen}) x
+      from (${baseRows} select ${group}, keys, ${sql.join(signed)} from (${kind.aggregate(tables, changes, groups)}) a where ${chosen}) x
      group by ${group}, keys having sum(lines) <> 0
      ${order}`.execute(db);
   return result.rows;
