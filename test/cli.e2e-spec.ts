@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config';
 import { openStore, type Store, type StoreKind } from '../src/database';
+import { talliesProjection } from '../src/projections/tallies/tallies.projection';
+import { timelineProjection } from '../src/projections/timeline/timeline.projection';
 import { createApp } from '../src/http/create-app';
 import { ProjectionsService } from '../src/projections/projections.service';
 import { createTestDatabase, storesUnderTest } from './store-harness';
@@ -155,8 +157,8 @@ describe.each(storesUnderTest())('the CLI on %s', (kind) => {
         /^NAME +VERSION +STATUS +POSITION +HEAD +LAG +LAST ERROR +REBUILD +VERIFY$/,
       );
       expect(lines.slice(1).map((l) => l.split(/ +/).slice(0, 3))).toEqual([
-        ['timeline', '1', 'running'],
-        ['tallies', '1', 'running'],
+        ['timeline', String(timelineProjection.version), 'running'],
+        ['tallies', String(talliesProjection.version), 'running'],
       ]);
       const json = await cli(seeded, 'projections', 'list', '--json');
       const views = JSON.parse(json.stdout);

@@ -31,6 +31,14 @@ describe.each(storesUnderTest())('rebuild and verify on %s', (kind) => {
     return r.body.totals.strikes;
   }
 
+  /** The tallies' tables' indexes and keys, names aside. */
+  async function talliesIndexes(): Promise<string[]> {
+    const found = await sql<{ def: string }>`
+      select regexp_replace(indexdef, 'INDEX [^ ]+ ON', 'INDEX ON') as def from pg_indexes
+       where schemaname = 'read_model' and tablename like 'tally%'`.execute(t.store.store.db);
+    return found.rows.map((r) => r.def).sort();
+  }
+
   async function settled(name: string): Promise<any> {
     for (;;) {
       const r = await t.request('GET', '/v1/projections', { key: 'ops' });
@@ -70,6 +78,7 @@ describe.each(storesUnderTest())('rebuild and verify on %s', (kind) => {
       key: 'reader',
     });
     const before = await strikeCount();
+    const indexes = await talliesIndexes();
     const started = await t.request('POST', '/v1/projections/tallies/rebuild', { key: 'ops' });
     expect(started.status).toBe(202);
     expect(started.body.status).toBe('rebuilding');
@@ -98,6 +107,9 @@ describe.each(storesUnderTest())('rebuild and verify on %s', (kind) => {
     );
     expect(after.body.meta.stale).toBe(false);
     expect(after.body.totals.strikes).toBe(before + 30);
+    // The copy was built with its keys only and indexed once caught up: the same indexes.
+    expect(indexes.length).toBeGreaterThan(10);
+    expect(await talliesIndexes()).toEqual(indexes);
   });
 
   it('a dry run on a healthy model reports 0 differences, and reports a row altered by hand', async () => {

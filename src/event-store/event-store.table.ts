@@ -55,6 +55,11 @@ export interface RebuildState {
   position: number;
   /** True once the copy's tables exist. */
   prepared: boolean;
+  /**
+   * False while the copy has only its keys: its other indexes are built in one pass once it has
+   * caught up (absent for a rebuild prepared before indexes were deferred: it has them all).
+   */
+  indexed?: boolean;
 }
 
 /** The verdict of the last dry run: the rebuilt copy compared with the live read model. */

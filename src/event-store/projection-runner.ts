@@ -47,6 +47,29 @@ export async function readProjectionState(
   );
 }
 
+/** The primary key and unique constraints of a table, as `alter table … add` takes them. */
+async function keyConstraints(trx: Kysely<Database>, table: string): Promise<string[]> {
+  const found = await sql<{ def: string }>`
+    select pg_get_constraintdef(oid) as def from pg_constraint
+     where conrelid = ${table}::regclass and contype in ('p', 'u') order by conname`.execute(trx);
+  return found.rows.map((r) => r.def);
+}
+
+/** `create index` statements for a copy: the table's indexes that back no constraint. */
+async function otherIndexes(trx: Kysely<Database>, table: string, copy: string) {
+  const found = await sql<{ def: string }>`
+    select pg_get_indexdef(i.indexrelid) as def from pg_index i
+     where i.indrelid = ${table}::regclass
+       and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+     order by i.indexrelid`.execute(trx);
+  // "CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING …": the copy's index gets its own name.
+  return found.rows.map((r) =>
+    r.def.replace(/^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ /, (_m, unique?: string) => {
+      return `CREATE ${unique ?? ''}INDEX ON ${copy} `;
+    }),
+  );
+}
+
 /** The tables of a rebuild's copy: the live names moved to the rebuild schema. */
 export function rebuildTables(projection: Projection): Record<string, string> {
   return Object.fromEntries(
@@ -360,14 +383,18 @@ export class ProjectionRunner {
     const copies = rebuildTables(this.projection);
     if (!rebuild.prepared) {
       await this.store.db.transaction().execute(async (trx) => {
+        // Keys only: maintaining the other indexes row by row (GIN above all) costs the copy
+        // far more than building them once at the end.
         for (const [key, live] of Object.entries(this.projection.tables)) {
           const copy = copies[key]!;
           await sql`drop table if exists ${sql.table(copy)}`.execute(trx);
-          await sql`create table ${sql.table(copy)} (like ${sql.table(live)} including all)`.execute(
+          await sql`create table ${sql.table(copy)} (like ${sql.table(live)} including all excluding indexes)`.execute(
             trx,
           );
+          for (const constraint of await keyConstraints(trx, live))
+            await sql`alter table ${sql.table(copy)} add ${sql.raw(constraint)}`.execute(trx);
         }
-        await this.saveRebuild(trx, { ...rebuild, prepared: true });
+        await this.saveRebuild(trx, { ...rebuild, prepared: true, indexed: false });
       });
       return true;
     }
@@ -376,6 +403,10 @@ export class ProjectionRunner {
       position: rebuild.position,
     };
     const events = await readLog(this.store.db, from, { limit: this.batchSize });
+    if (events.length === 0 && rebuild.indexed === false) {
+      await this.indexCopies(rebuild, copies);
+      return true;
+    }
     if (events.length === 0) {
       await this.finishRebuild(copies);
       return true;
@@ -408,6 +439,27 @@ export class ProjectionRunner {
         await this.failRebuild(error);
       });
     return true;
+  }
+
+  /** Builds the copy's indexes other than its keys, as the live tables have them. */
+  private async indexCopies(rebuild: RebuildState, copies: Record<string, string>): Promise<void> {
+    await this.store.db
+      .transaction()
+      .execute(async (trx) => {
+        const row = await this.lockRow(trx);
+        if (!row || row.status !== 'rebuilding' || row.rebuild?.position !== rebuild.position)
+          throw new CheckpointMovedError();
+        for (const [key, live] of Object.entries(this.projection.tables)) {
+          for (const index of await otherIndexes(trx, live, copies[key]!))
+            await sql.raw(index).execute(trx);
+        }
+        await this.saveRebuild(trx, { ...row.rebuild, indexed: true });
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof CheckpointMovedError) return;
+        if (isTransientError(error)) throw error;
+        await this.failRebuild(error);
+      });
   }
 
   private async failRebuild(error: unknown): Promise<void> {
