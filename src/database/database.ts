@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,6 +10,33 @@ import type { Database } from './tables';
 
 /** Where the store lives: in process (PGlite) or a PostgreSQL server. */
 export type StoreKind = 'pglite' | 'postgres';
+
+/**
+ * Starts a statement that runs often enough to be worth a server-side prepared statement: on
+ * PostgreSQL each connection parses and plans it once, then only binds and executes it (for the
+ * single-stream append, planning cost as much as running). Only fixed statement texts may carry
+ * it: each distinct text stays prepared on every connection for the connection's life.
+ */
+export const PREPARED = '/* prepared */ ';
+
+/** Makes a pool client run statements that start with PREPARED as named prepared statements. */
+function preparing(client: pg.PoolClient): void {
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  const patched = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text === 'string' && text.startsWith(PREPARED)) {
+      let name = names.get(text);
+      if (!name) {
+        name = `p${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+        names.set(text, name);
+      }
+      return original({ name, text, values });
+    }
+    return original(...args);
+  };
+  Object.defineProperty(client, 'query', { value: patched, writable: true, configurable: true });
+}
 
 /** Called for each notification on a channel; the payload is whatever NOTIFY sent. */
 export type NotificationListener = (payload: string) => void;
@@ -108,7 +136,9 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     types,
     application_name: options.applicationName ?? 'timeline-service',
     // Our own sessions must never hold readers of the log back for long.
-    options: '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=120000',
+    // JIT compiles a plan in tens of milliseconds: a loss for short statements whose row
+    // estimates (stale while a table grows) cross jit_above_cost, as a batch's stream reads did.
+    options: '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=120000 -c jit=off',
     connectionTimeoutMillis: 5000,
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 16 });
@@ -119,6 +149,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   // flight still fails, and that error reaches its caller.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    preparing(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();

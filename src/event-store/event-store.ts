@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database } from '../database';
+import { PREPARED, type Database } from '../database';
 import { signalAppended } from './append-signal';
 import type { EventTable } from './event-store.table';
 import {
@@ -125,7 +125,11 @@ async function appendToOneStream(
   const expected = encodeExpected(append.expectedVersion);
   const n = events.length;
   try {
-    const result = await sql<{ event_id: string; stream_version: number; position: number }>`
+    const result = await sql<{
+      event_id: string;
+      stream_version: number;
+      position: number;
+    }>`${sql.raw(PREPARED)}
       with bumped as (
         update event_store.streams
            set version = version + ${n}::bigint, updated_at = now()
