@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { migrateToLatest, openStore } from '../src/database';
 import { buildDataset } from './dataset';
 import { createBenchDatabase, describeMachine } from './harness';
@@ -7,31 +8,46 @@ import { measureReads } from './reads.bench';
 
 // Builds a log of --incidents synthetic incidents (default 1,000,000; 5% of strikes corrected),
 // then rebuilds each projection from scratch in its own process: events/s and peak RSS; then
-// every read's p50/p99 on the rebuilt read models (--samples, default 200).
+// every read's p50/p99 on the rebuilt read models (--samples, default 200). --keep leaves the
+// bench database in place (its URL is printed); --reuse <url> skips building and uses it.
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 void (async () => {
-  const i = process.argv.indexOf('--incidents');
-  const incidents = i >= 0 ? Number(process.argv[i + 1]) : 1_000_000;
-  const database = await createBenchDatabase();
+  const incidents = Number(flag('--incidents') ?? 1_000_000);
+  const reuse = flag('--reuse');
+  const keep = process.argv.includes('--keep') || reuse !== undefined;
+  const database = reuse
+    ? { url: reuse, drop: () => Promise.resolve() }
+    : await createBenchDatabase();
   try {
+    console.log(`${describeMachine()}`);
     const store = await openStore({ databaseUrl: database.url, poolSize: 8 });
     await migrateToLatest(store.db);
-    const built = await buildDataset(store, incidents);
-    await store.close();
-    console.log(`${describeMachine()}`);
-    console.log(
-      `log: ${built.events} events written in ${built.seconds.toFixed(0)} s (${(built.events / built.seconds).toFixed(0)} events/s)`,
+    if (!reuse) {
+      const built = await buildDataset(store, incidents);
+      console.log(
+        `log: ${built.events} events written in ${built.seconds.toFixed(0)} s (${(built.events / built.seconds).toFixed(0)} events/s)`,
+      );
+    }
+    const count = await sql<{ n: string }>`select count(*) as n from event_store.events`.execute(
+      store.db,
     );
+    const events = Number(count.rows[0]!.n);
+    await store.close();
     for (const name of ['timeline', 'tallies']) {
       const out = execFileSync(process.execPath, [join(__dirname, 'rebuild-worker.js'), name], {
         env: { ...process.env, DATABASE_URL: database.url },
       }).toString();
       const r = JSON.parse(out) as { seconds: number; maxRssMiB: number; status: string };
       console.log(
-        `rebuild ${name}: ${(built.events / r.seconds).toFixed(0)} events/s (${r.seconds.toFixed(0)} s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ${r.status}`,
+        `rebuild ${name}: ${(events / r.seconds).toFixed(0)} events/s (${r.seconds.toFixed(0)} s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ${r.status}`,
       );
     }
-    const s = process.argv.indexOf('--samples');
-    const reads = await measureReads(database.url, s >= 0 ? Number(process.argv[s + 1]) : 200);
+    const samples = Number(flag('--samples') ?? 200);
+    const reads = await measureReads(database.url, samples);
     console.log(`\nReads at ${incidents.toLocaleString('en-US')} incidents:\n`);
     console.log('| read | p50 (ms) | p99 (ms) | sequential scans of big tables (EXPLAIN) |');
     console.log('| --- | --- | --- | --- |');
@@ -40,6 +56,7 @@ void (async () => {
         `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.seqScans.length === 0 ? 'none' : r.seqScans.join(', ')} |`,
       );
   } finally {
-    await database.drop();
+    if (keep) console.log(`kept the bench database: ${database.url}`);
+    else await database.drop();
   }
 })();

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import { openStore } from '../src/database';
 import { ensureProjection, ProjectionProgress, ProjectionRunner } from '../src/event-store';
@@ -8,6 +9,8 @@ import { PROJECTIONS } from '../src/projections/projections.service';
 // rebuild ops ask for (copies built beside the live tables, indexed once caught up, swapped in).
 // Usage: node rebuild-worker.js <projection> (DATABASE_URL names the database). Prints JSON.
 void (async () => {
+  // Standard output carries the result alone.
+  Logger.overrideLogger(false);
   const name = process.argv[2];
   const projection = PROJECTIONS.find((p) => p.name === name);
   if (!projection) throw new Error(`unknown projection ${name}`);

@@ -7,6 +7,7 @@ import * as projectionRebuild from './0005_projection_rebuild';
 import * as appendFailedStreamLookup from './0006_append_failed_stream_lookup';
 import * as recordedAtMilliseconds from './0007_recorded_at_milliseconds';
 import * as tallySums from './0008_tally_sums';
+import * as currentRowByIncident from './0009_current_row_by_incident';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_append_failed_stream_lookup': appendFailedStreamLookup,
   '0007_recorded_at_milliseconds': recordedAtMilliseconds,
   '0008_tally_sums': tallySums,
+  '0009_current_row_by_incident': currentRowByIncident,
 };
