@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 
@@ -87,4 +88,49 @@ export function sampleStrike(i: number): Record<string, unknown> {
     ],
     casualties: [{ region: 'UA-30', injured: i % 20, atLeast: true }],
   };
+}
+
+/** A figure for the report: thousands separated, `digits` decimals, a dash when not a number. */
+export function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '—';
+}
+
+/** "median (min–max)" of several runs, for a report cell. */
+export function spread(values: readonly number[], digits = 0): string {
+  const s = summarize(values);
+  return values.length > 1
+    ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+    : fmt(s.median, digits);
+}
+
+/** The value after `flag` in argv (`--flag value`), if given. */
+export function flagValue(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Seconds since `start` (a process.hrtime.bigint() reading). */
+export function secondsSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Metadata like the service's, so stored rows have the real shape. */
+export function sampleMetadata(): Record<string, unknown> {
+  return { actor: 'bench', correlationId: randomUUID(), requestId: randomUUID(), schemaVersion: 1 };
+}
+
+/**
+ * Runs a compiled bench script in its own Node.js process and returns the JSON it prints as its
+ * last line of stdout (its own memory and globals: pg type parsers, peak RSS).
+ */
+export function runWorker<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv): T {
+  const out = execFileSync(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  }).toString();
+  const last = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as T;
 }
