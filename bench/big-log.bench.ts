@@ -42,7 +42,7 @@ export interface BigLogResult {
 /** `samples` single-event appends at concurrency 1 after a short warm-up. */
 export async function measureAppendLatency(store: Store, samples: number): Promise<Latency> {
   const append = strikeAppender(store.db);
-  await rate(Math.min(200, samples), 1, append);
+  await rate(Math.min(500, samples), 1, append);
   const result = await rate(samples, 1, append);
   return {
     p50Ms: percentile(result.latencies, 50),
