@@ -1,0 +1,74 @@
+/**
+ * Compares the ratios of a bench run with committed reference ratios; exits 1 when any ratio is
+ * below half its reference (every ratio is "higher is better": ours over a baseline or a peer
+ * measured in the same run, so the machine's speed cancels out).
+ *
+ *   node dist/bench/check.js artifacts/bench-quick.json bench/quick-reference.json
+ *
+ * `npm run bench -- --quick --check bench/quick-reference.json` runs the quick bench and then this.
+ * To move the reference after a deliberate change, commit a quick run's JSON as the reference.
+ */
+import { readFileSync } from 'node:fs';
+import { fmt } from './harness';
+
+/** What a run writes beside its report (`--json`), and what a reference file holds. */
+export interface BenchSummary {
+  quick: boolean;
+  writtenAt: string;
+  machine: string;
+  store: string;
+  runs: number;
+  /** Medians over the runs of per-run ratios, each higher-is-better. */
+  ratios: Record<string, number>;
+  /** Medians of the absolute figures, for the record (not checked: they vary with the machine). */
+  figures: Record<string, number>;
+}
+
+export interface RatioCheck {
+  name: string;
+  reference: number;
+  current: number;
+  ok: boolean;
+}
+
+/** Every reference ratio against the current one: ok when at least half the reference. */
+export function compareRatios(
+  current: Readonly<Record<string, number>>,
+  reference: Readonly<Record<string, number>>,
+): RatioCheck[] {
+  return Object.entries(reference).map(([name, ref]) => {
+    const now = current[name] ?? NaN;
+    return { name, reference: ref, current: now, ok: Number.isFinite(now) && now >= ref / 2 };
+  });
+}
+
+export function readSummary(file: string): BenchSummary {
+  return JSON.parse(readFileSync(file, 'utf8')) as BenchSummary;
+}
+
+/** Prints the comparison; returns whether every ratio passed. */
+export function reportChecks(checks: readonly RatioCheck[], log: (line: string) => void): boolean {
+  for (const c of checks) {
+    log(
+      `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${fmt(c.current, 2)} (reference ${fmt(c.reference, 2)}, floor ${fmt(c.reference / 2, 2)})`,
+    );
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  log(
+    failed === 0
+      ? `bench check: all ${checks.length} ratios at or above half their reference`
+      : `bench check: ${failed} of ${checks.length} ratios fell below half their reference`,
+  );
+  return failed === 0;
+}
+
+if (require.main === module) {
+  const [currentFile, referenceFile] = process.argv.slice(2);
+  if (!currentFile || !referenceFile) {
+    process.stderr.write('usage: node dist/bench/check.js <run.json> <reference.json>\n');
+    process.exit(2);
+  }
+  const checks = compareRatios(readSummary(currentFile).ratios, readSummary(referenceFile).ratios);
+  const passed = reportChecks(checks, (line) => process.stdout.write(`${line}\n`));
+  process.exit(passed ? 0 : 1);
+}
