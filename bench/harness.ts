@@ -3,6 +3,27 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 
+/**
+ * A pool's end() resolves before its sessions have left the server; dropping the database `with
+ * (force)` then terminates them, and a pool without an error listener crashes the process. Waits
+ * (up to `timeoutMs`) until no session is connected to `database`.
+ */
+async function waitForSessionsToClose(
+  client: pg.Client,
+  database: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ sessions: number }>(
+      'select count(*)::int as sessions from pg_stat_activity where datname = $1',
+      [database],
+    );
+    if (rows[0]!.sessions === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A fresh database on the server named by DATABASE_URL, dropped by `drop()`. */
 export async function createBenchDatabase(
   prefix = 'timeline_bench',
@@ -24,6 +45,7 @@ export async function createBenchDatabase(
     async drop() {
       const client = new pg.Client({ connectionString: base });
       await client.connect();
+      await waitForSessionsToClose(client, name, 5000);
       await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
       await client.end();
     },

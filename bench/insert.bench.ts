@@ -37,6 +37,7 @@ export async function benchMultiRowInsert(
   options: { statements: number; rowsPerStatement: number; concurrency: number },
 ): Promise<number> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.concurrency });
+  pool.on('error', () => undefined);
   try {
     await pool.query('create schema if not exists bench_raw');
     await pool.query('create table bench_raw.events (like event_store.events including all)');
