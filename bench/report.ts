@@ -21,6 +21,8 @@ export interface RunFigures {
   batch100: number;
   emmett: EmmettResult;
   http: HttpResult;
+  /** POST /v1/import of a generated NDJSON file into a fresh database. */
+  importEventsPerSecond: number;
   dataset: {
     events: number;
     inProcessBatchPerSecond: number;
@@ -39,7 +41,12 @@ export interface ReportInput {
   reads: { name: string; p50: number; p99: number; seqScans: string[] }[];
   visibility: { p50: number; p99: number };
   bigLog: BigLogResult;
-  sizes: { emmettProjectionEvents: number; httpSeconds: number; batchRequests: number };
+  sizes: {
+    emmettProjectionEvents: number;
+    httpSeconds: number;
+    batchRequests: number;
+    importEvents: number;
+  };
 }
 
 const appendAt = (run: RunFigures, c: number) =>
@@ -76,6 +83,11 @@ export const RATIOS: readonly RatioDefinition[] = [
     of: (r) => r.http.batchEventsPerSecond / r.http.multiRowInsertRowsPerSecond,
   },
   {
+    key: 'import_over_multirow_insert',
+    label: 'import (NDJSON over HTTP) / multi-row INSERT',
+    of: (r) => r.importEventsPerSecond / r.http.multiRowInsertRowsPerSecond,
+  },
+  {
     key: 'http_commands_c64_over_raw_pg',
     label: 'single commands over HTTP at 64 / raw pg INSERT at 64',
     of: (r) => r.http.commandsPerSecond / appendAt(r, 64).raw,
@@ -110,6 +122,7 @@ export function summarizeRuns(input: ReportInput): BenchSummary {
     http_commands_p99_ms: figure((r) => r.http.p99Ms),
     http_batch_events_per_second: figure((r) => r.http.batchEventsPerSecond),
     multirow_insert_rows_per_second: figure((r) => r.http.multiRowInsertRowsPerSecond),
+    import_events_per_second: figure((r) => r.importEventsPerSecond),
     batch100_ours_events_per_second: figure((r) => r.batch100),
     batch100_emmett_events_per_second: figure((r) => r.emmett.batchEventsPerSecond),
     emmett_projection_events_per_second: figure((r) => r.emmett.projectionEventsPerSecond),
@@ -192,6 +205,10 @@ function batchSection(input: ReportInput): string[] {
       (r) => r.http.batchEventsPerSecond,
     ],
     [
+      `\`POST /v1/import\` of ${fmt(input.sizes.importEvents)} events (NDJSON, streamed, fresh database)`,
+      (r) => r.importEventsPerSecond,
+    ],
+    [
       'multi-row INSERT, 1,000 rows per statement, 2 concurrent (baseline)',
       (r) => r.http.multiRowInsertRowsPerSecond,
     ],
@@ -217,7 +234,7 @@ function batchSection(input: ReportInput): string[] {
     '| --- | --- |',
     ...rows.map(([label, of]) => `| ${label} | ${cell(input, of)} |`),
     '',
-    `HTTP batch / multi-row INSERT: ${cell(input, (r) => r.http.batchEventsPerSecond / r.http.multiRowInsertRowsPerSecond, 2)}; 100 per call, ours / Emmett: ${cell(input, (r) => r.batch100 / r.emmett.batchEventsPerSecond, 2)}`,
+    `HTTP batch / multi-row INSERT: ${cell(input, (r) => r.http.batchEventsPerSecond / r.http.multiRowInsertRowsPerSecond, 2)}; import / multi-row INSERT: ${cell(input, (r) => r.importEventsPerSecond / r.http.multiRowInsertRowsPerSecond, 2)}; 100 per call, ours / Emmett: ${cell(input, (r) => r.batch100 / r.emmett.batchEventsPerSecond, 2)}`,
     '',
   ];
 }

@@ -2,8 +2,9 @@
  * `npm run bench` writes BENCHMARKS.md (and bench/baseline.json); `npm run bench -- --quick`
  * writes artifacts/BENCHMARKS.quick.md and artifacts/bench-quick.json, in under 2 minutes on 2
  * cores. `--check <reference.json>` then fails (exit 1) when a ratio falls below half its
- * reference: .ci/run runs `--quick --check bench/quick-reference.json`. Flags: --runs N,
- * --incidents N, --big-log N (events in the big log), --http-seconds N, --out FILE, --json FILE.
+ * reference: .ci/run runs `--quick --check bench/quick-reference.json`.
+ * Other flags: --runs N, --incidents N, --big-log N (events in the big log), --http-seconds N,
+ * --import-events N, --out FILE, --json FILE.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +33,7 @@ import {
   runWorker,
 } from './harness';
 import { benchHttp } from './http.bench';
+import { benchImportExport } from './import.bench';
 import { measureReads } from './reads.bench';
 import {
   APPEND_CONCURRENCIES,
@@ -51,6 +53,7 @@ interface Options {
   check: string | undefined;
   bigLog: number;
   httpSeconds: number;
+  importEvents: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -65,6 +68,7 @@ function parseOptions(argv: readonly string[]): Options {
     check: value('--check'),
     bigLog: Number(value('--big-log') ?? (quick ? 200_000 : 10_000_000)),
     httpSeconds: Number(value('--http-seconds') ?? (quick ? 5 : 10)),
+    importEvents: Number(value('--import-events') ?? (quick ? 20_000 : 1_000_000)),
   };
 }
 
@@ -78,6 +82,7 @@ function sizesOf(options: Options) {
     httpSeconds: options.httpSeconds,
     httpWarmUpSeconds: q ? 1 : 2,
     batchRequests: q ? 8 : 30,
+    importEvents: options.importEvents,
     bigLogSamples: q ? 300 : 2000,
     readSamples: q ? 20 : 200,
   };
@@ -257,10 +262,19 @@ async function measureRuns(
     log(`ours, 100 events per call at 16: ${fmt(batch100)} events/s`);
     const emmett = measureEmmett(options);
     const http = await measureHttp(options);
+    const imported = await benchImportExport(sizesOf(options).importEvents, () => undefined);
+    log(`import: ${fmt(imported.importPerSecond)} events/s`);
     const measured = await measureDataset(options, run === options.runs - 1);
     reads = measured.reads ?? reads;
     visibility = measured.visibility ?? visibility;
-    runs.push({ appends, batch100, emmett, http, dataset: measured.dataset });
+    runs.push({
+      appends,
+      batch100,
+      emmett,
+      http,
+      importEventsPerSecond: imported.importPerSecond,
+      dataset: measured.dataset,
+    });
   }
   return { runs, reads, visibility };
 }
