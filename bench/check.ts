@@ -6,10 +6,12 @@
  *   node dist/bench/check.js artifacts/bench-quick.json bench/quick-reference.json
  *
  * `npm run bench -- --quick --check bench/quick-reference.json` runs the quick bench and then this.
- * To move the reference after a deliberate change, commit a quick run's JSON as the reference.
+ * To move the reference after a deliberate change, make it the medians of a few quick runs:
+ *
+ *   node dist/bench/check.js --reference-from a.json b.json c.json > bench/quick-reference.json
  */
 import { readFileSync } from 'node:fs';
-import { fmt } from './harness';
+import { fmt, summarize } from './harness';
 
 /** What a run writes beside its report (`--json`), and what a reference file holds. */
 export interface BenchSummary {
@@ -62,13 +64,42 @@ export function reportChecks(checks: readonly RatioCheck[], log: (line: string) 
   return failed === 0;
 }
 
-if (require.main === module) {
-  const [currentFile, referenceFile] = process.argv.slice(2);
+/** Medians, key by key, of several runs' summaries: a reference less at the mercy of one run. */
+export function medianSummary(summaries: readonly BenchSummary[]): BenchSummary {
+  const medians = (pick: (s: BenchSummary) => Record<string, number>) => {
+    const keys = new Set(summaries.flatMap((s) => Object.keys(pick(s))));
+    return Object.fromEntries(
+      [...keys].map((k) => [k, summarize(summaries.map((s) => pick(s)[k] ?? NaN)).median]),
+    );
+  };
+  const first = summaries[0];
+  if (!first) throw new Error('no summaries to take medians of');
+  return {
+    ...first,
+    writtenAt: new Date().toISOString(),
+    runs: summaries.reduce((n, s) => n + s.runs, 0),
+    ratios: medians((s) => s.ratios),
+    figures: medians((s) => s.figures),
+  };
+}
+
+function main(argv: readonly string[]): void {
+  if (argv[0] === '--reference-from') {
+    const reference = medianSummary(argv.slice(1).map(readSummary));
+    process.stdout.write(`${JSON.stringify(reference, null, 2)}\n`);
+    return;
+  }
+  const [currentFile, referenceFile] = argv;
   if (!currentFile || !referenceFile) {
-    process.stderr.write('usage: node dist/bench/check.js <run.json> <reference.json>\n');
+    process.stderr.write(
+      'usage: node dist/bench/check.js <run.json> <reference.json>\n' +
+        '       node dist/bench/check.js --reference-from <run.json>…\n',
+    );
     process.exit(2);
   }
   const checks = compareRatios(readSummary(currentFile).ratios, readSummary(referenceFile).ratios);
   const passed = reportChecks(checks, (line) => process.stdout.write(`${line}\n`));
   process.exit(passed ? 0 : 1);
 }
+
+if (require.main === module) main(process.argv.slice(2));
