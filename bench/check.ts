@@ -1,7 +1,8 @@
 /**
  * Compares the ratios of a bench run with committed reference ratios; exits 1 when any ratio is
  * below half its reference (every ratio is "higher is better": ours over a baseline or a peer
- * measured in the same run, so the machine's speed cancels out).
+ * measured in the same run, so the machine's speed cancels out). Each side is the best of its
+ * runs (the quick bench makes two).
  *
  *   node dist/bench/check.js artifacts/bench-quick.json bench/quick-reference.json
  *
@@ -22,6 +23,11 @@ export interface BenchSummary {
   runs: number;
   /** Medians over the runs of per-run ratios, each higher-is-better. */
   ratios: Record<string, number>;
+  /**
+   * The best run's ratio, key by key: what the check compares, since a passing load on a shared
+   * machine slows one side of a ratio in one run, while a regression shows in every run.
+   */
+  bestRatios?: Record<string, number>;
   /** Medians of the absolute figures, for the record (not checked: they vary with the machine). */
   figures: Record<string, number>;
 }
@@ -31,6 +37,11 @@ export interface RatioCheck {
   reference: number;
   current: number;
   ok: boolean;
+}
+
+/** The ratios a check compares: the best runs' where the summary has them. */
+export function checkedRatios(summary: BenchSummary): Record<string, number> {
+  return summary.bestRatios ?? summary.ratios;
 }
 
 /** Every reference ratio against the current one: ok when at least half the reference. */
@@ -79,6 +90,7 @@ export function medianSummary(summaries: readonly BenchSummary[]): BenchSummary 
     writtenAt: new Date().toISOString(),
     runs: summaries.reduce((n, s) => n + s.runs, 0),
     ratios: medians((s) => s.ratios),
+    bestRatios: medians(checkedRatios),
     figures: medians((s) => s.figures),
   };
 }
@@ -97,7 +109,10 @@ function main(argv: readonly string[]): void {
     );
     process.exit(2);
   }
-  const checks = compareRatios(readSummary(currentFile).ratios, readSummary(referenceFile).ratios);
+  const checks = compareRatios(
+    checkedRatios(readSummary(currentFile)),
+    checkedRatios(readSummary(referenceFile)),
+  );
   const passed = reportChecks(checks, (line) => process.stdout.write(`${line}\n`));
   process.exit(passed ? 0 : 1);
 }

@@ -21,7 +21,13 @@ import { PROJECTIONS } from '../src/projections/projections.service';
 import { CommandProcessor, createCommand, validateCommand } from '../src/timeline';
 import { benchAppends, benchBatchAppends } from './append.bench';
 import { benchBigLog } from './big-log.bench';
-import { compareRatios, readSummary, reportChecks, type BenchSummary } from './check';
+import {
+  checkedRatios,
+  compareRatios,
+  readSummary,
+  reportChecks,
+  type BenchSummary,
+} from './check';
 import { buildDataset, syntheticCommand } from './dataset';
 import type { EmmettResult } from './emmett.bench';
 import {
@@ -31,6 +37,7 @@ import {
   fmt,
   percentile,
   runWorker,
+  secondsSince,
 } from './harness';
 import { benchHttp } from './http.bench';
 import { benchImportExport } from './import.bench';
@@ -62,7 +69,7 @@ function parseOptions(argv: readonly string[]): Options {
   return {
     quick,
     incidents: Number(value('--incidents') ?? (quick ? 10_000 : 100_000)),
-    runs: Number(value('--runs') ?? (quick ? 1 : 3)),
+    runs: Number(value('--runs') ?? (quick ? 2 : 3)),
     out: value('--out') ?? (quick ? 'artifacts/BENCHMARKS.quick.md' : 'BENCHMARKS.md'),
     json: value('--json') ?? (quick ? 'artifacts/bench-quick.json' : 'bench/baseline.json'),
     check: value('--check'),
@@ -88,8 +95,9 @@ function sizesOf(options: Options) {
   };
 }
 
+const started = process.hrtime.bigint();
 const log = (line: string) => {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`[${secondsSince(started).toFixed(1).padStart(5)} s] ${line}\n`);
 };
 
 async function describeStore(): Promise<string> {
@@ -262,7 +270,10 @@ async function measureRuns(
     log(`ours, 100 events per call at 16: ${fmt(batch100)} events/s`);
     const emmett = measureEmmett(options);
     const http = await measureHttp(options);
-    const imported = await benchImportExport(sizesOf(options).importEvents, () => undefined);
+    const imported = await benchImportExport(sizesOf(options).importEvents, {
+      log: () => undefined,
+      importOnly: true,
+    });
     log(`import: ${fmt(imported.importPerSecond)} events/s`);
     const measured = await measureDataset(options, run === options.runs - 1);
     reads = measured.reads ?? reads;
@@ -287,7 +298,7 @@ function writeFile(file: string, text: string): void {
 
 /** Compares the run's ratios with the reference file's; false when one fell below half. */
 function checkAgainst(referenceFile: string, summary: BenchSummary): boolean {
-  const checks = compareRatios(summary.ratios, readSummary(referenceFile).ratios);
+  const checks = compareRatios(checkedRatios(summary), checkedRatios(readSummary(referenceFile)));
   return reportChecks(checks, (line) => process.stdout.write(`${line}\n`));
 }
 
