@@ -104,9 +104,13 @@ export const RATIOS: readonly RatioDefinition[] = [
   },
 ];
 
+/**
+ * Reported, not checked: one latency measurement at concurrency 1, after the runs, is at the
+ * mercy of whatever else the machine does then (seen from 0.24 to 1.4 on a busy machine).
+ */
 const BIG_LOG_RATIO = {
   key: 'append_p50_empty_over_big_log',
-  label: 'append p50 with an empty log / with the big log',
+  label: 'append p50 with an empty log / with the big log (not checked)',
 };
 
 const median = (values: readonly number[]) => summarize(values).median;
@@ -119,9 +123,7 @@ export function summarizeRuns(input: ReportInput): BenchSummary {
     ratios[r.key] = median(perRun);
     bestRatios[r.key] = Math.max(...perRun);
   }
-  const bigLogRatio = input.bigLog.empty.p50Ms / input.bigLog.big.p50Ms;
-  ratios[BIG_LOG_RATIO.key] = bigLogRatio;
-  bestRatios[BIG_LOG_RATIO.key] = bigLogRatio;
+  ratios[BIG_LOG_RATIO.key] = input.bigLog.empty.p50Ms / input.bigLog.big.p50Ms;
   const figure = (of: (run: RunFigures) => number) => median(input.runs.map(of));
   const figures: Record<string, number> = {
     http_commands_per_second: figure((r) => r.http.commandsPerSecond),
