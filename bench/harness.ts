@@ -84,9 +84,13 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
-/** Median and spread (min..max) of several runs. */
+/** Median (the mean of the middle two of an even count) and spread (min..max) of several runs. */
 export function summarize(values: readonly number[]): { median: number; min: number; max: number } {
-  return { median: percentile(values, 50), min: Math.min(...values), max: Math.max(...values) };
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: Math.min(...values), max: Math.max(...values) };
 }
 
 /** The machine, for the report. */

@@ -263,7 +263,7 @@ function rebuildSection(input: ReportInput): string[] {
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Emmett's projector: ${cell(input, (r) => r.emmett.projectionEventsPerSecond)} events/s — \`rebuildPostgreSQLProjections\` of a \`postgreSQLRawSQLProjection\` with one upsert per event (a row per incident), pulling 1,000 events per batch every 1 ms (its defaults: 100 every 50 ms), over ${fmt(input.sizes.emmettProjectionEvents)} events appended 100 per call one call at a time (appended concurrently, its reader passes over some events). Our slower projection / Emmett's projector: ${cell(input, (r) => slowestRebuild(r) / r.emmett.projectionEventsPerSecond, 2)}.`,
+    `Emmett's projector: ${cell(input, (r) => r.emmett.projectionEventsPerSecond)} events/s — \`rebuildPostgreSQLProjections\` of a \`postgreSQLRawSQLProjection\` with one upsert per event (a row per incident), pulling 1,000 events per batch every 1 ms (its defaults: 100 every 50 ms), over ${fmt(input.sizes.emmettProjectionEvents)} events appended 100 per call, one call at a time: over a log appended by concurrent writers its reader passes over some events (it orders by transaction id but resumes after the highest global position it has seen). Our slower projection / Emmett's projector: ${cell(input, (r) => slowestRebuild(r) / r.emmett.projectionEventsPerSecond, 2)}.`,
     '',
   ];
 }
@@ -305,7 +305,7 @@ function ratioSection(summary: BenchSummary): string[] {
   const labels = new Map<string, string>(RATIOS.map((r) => [r.key, r.label]));
   labels.set(BIG_LOG_RATIO.key, BIG_LOG_RATIO.label);
   return [
-    "## Ratios (`--check` fails a quick run when a best run's falls below half its committed reference)",
+    "## Ratios (`--check` fails a quick run when a ratio's best run falls below half its committed reference)",
     '',
     '| ratio | key | median | best run |',
     '| --- | --- | --- | --- |',

@@ -74,7 +74,7 @@ function parseOptions(argv: readonly string[]): Options {
     json: value('--json') ?? (quick ? 'artifacts/bench-quick.json' : 'bench/baseline.json'),
     check: value('--check'),
     bigLog: Number(value('--big-log') ?? (quick ? 200_000 : 10_000_000)),
-    httpSeconds: Number(value('--http-seconds') ?? (quick ? 5 : 10)),
+    httpSeconds: Number(value('--http-seconds') ?? (quick ? 4 : 10)),
     importEvents: Number(value('--import-events') ?? (quick ? 20_000 : 1_000_000)),
   };
 }
