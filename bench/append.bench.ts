@@ -1,8 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { migrateToLatest, openStore } from '../src/database';
+import { migrateToLatest, openStore, type Database } from '../src/database';
 import { appendToStreams } from '../src/event-store';
-import { createBenchDatabase, rate, sampleStrike } from './harness';
+import { createBenchDatabase, rate, sampleMetadata, sampleStrike } from './harness';
+
+/** Appends `eventsPerCall` strike reports to a new stream per call, through our event store. */
+export function strikeAppender(
+  db: Kysely<Database>,
+  eventsPerCall = 1,
+): (i: number) => Promise<unknown> {
+  const metadata = sampleMetadata();
+  return (i) =>
+    appendToStreams(db, [
+      {
+        streamId: `incident-${randomUUID()}`,
+        expectedVersion: 'none',
+        events: Array.from({ length: eventsPerCall }, (_, k) => ({
+          eventId: randomUUID(),
+          type: 'StrikeReported',
+          schemaVersion: 1,
+          data: sampleStrike(i * eventsPerCall + k),
+          metadata,
+        })),
+      },
+    ]);
+}
 
 /** Single-event appends in process vs a raw pg single-statement insert of the same row shape. */
 export async function benchAppends(
@@ -17,12 +40,7 @@ export async function benchAppends(
       position bigint generated always as identity primary key, event_id uuid not null unique,
       stream_id text not null, stream_version bigint not null, type text not null, data jsonb not null,
       metadata jsonb not null, recorded_at timestamptz not null default now(), unique (stream_id, stream_version))`);
-    const metadata = {
-      actor: 'bench',
-      correlationId: randomUUID(),
-      requestId: randomUUID(),
-      schemaVersion: 1,
-    };
+    const metadata = sampleMetadata();
     const rawInsert = (i: number) =>
       rawPool.query(
         'insert into raw_events (event_id, stream_id, stream_version, type, data, metadata) values ($1, $2, 1, $3, $4, $5)',
@@ -40,26 +58,34 @@ export async function benchAppends(
 
     const store = await openStore({ databaseUrl: database.url, poolSize: concurrency });
     await migrateToLatest(store.db);
-    const append = (i: number) =>
-      appendToStreams(store.db, [
-        {
-          streamId: `incident-${randomUUID()}`,
-          expectedVersion: 'none',
-          events: [
-            {
-              eventId: randomUUID(),
-              type: 'StrikeReported',
-              schemaVersion: 1,
-              data: sampleStrike(i),
-              metadata,
-            },
-          ],
-        },
-      ]);
+    const append = strikeAppender(store.db);
     await rate(Math.min(500, total), concurrency, append);
     const ours = await rate(total, concurrency, append);
     await store.close();
     return { ours: ours.perSecond, raw: raw.perSecond };
+  } finally {
+    await database.drop();
+  }
+}
+
+/**
+ * `calls` appends of `eventsPerCall` events each to a new stream, from `concurrency` workers, on a
+ * fresh database: events/s (the shape of Emmett's "100 events per appendToStream").
+ */
+export async function benchBatchAppends(
+  concurrency: number,
+  calls: number,
+  eventsPerCall: number,
+): Promise<number> {
+  const database = await createBenchDatabase();
+  try {
+    const store = await openStore({ databaseUrl: database.url, poolSize: concurrency });
+    await migrateToLatest(store.db);
+    const append = strikeAppender(store.db, eventsPerCall);
+    await rate(Math.min(concurrency * 2, calls), concurrency, append);
+    const result = await rate(calls, concurrency, append);
+    await store.close();
+    return result.perSecond * eventsPerCall;
   } finally {
     await database.drop();
   }

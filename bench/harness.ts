@@ -1,6 +1,28 @@
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
+
+/**
+ * A pool's end() resolves before its sessions have left the server; dropping the database `with
+ * (force)` then terminates them, and a pool without an error listener crashes the process. Waits
+ * (up to `timeoutMs`) until no session is connected to `database`.
+ */
+async function waitForSessionsToClose(
+  client: pg.Client,
+  database: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ sessions: number }>(
+      'select count(*)::int as sessions from pg_stat_activity where datname = $1',
+      [database],
+    );
+    if (rows[0]!.sessions === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** A fresh database on the server named by DATABASE_URL, dropped by `drop()`. */
 export async function createBenchDatabase(
@@ -23,6 +45,7 @@ export async function createBenchDatabase(
     async drop() {
       const client = new pg.Client({ connectionString: base });
       await client.connect();
+      await waitForSessionsToClose(client, name, 5000);
       await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
       await client.end();
     },
@@ -61,9 +84,13 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
-/** Median and spread (min..max) of several runs. */
+/** Median (the mean of the middle two of an even count) and spread (min..max) of several runs. */
 export function summarize(values: readonly number[]): { median: number; min: number; max: number } {
-  return { median: percentile(values, 50), min: Math.min(...values), max: Math.max(...values) };
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: Math.min(...values), max: Math.max(...values) };
 }
 
 /** The machine, for the report. */
@@ -87,4 +114,49 @@ export function sampleStrike(i: number): Record<string, unknown> {
     ],
     casualties: [{ region: 'UA-30', injured: i % 20, atLeast: true }],
   };
+}
+
+/** A figure for the report: thousands separated, `digits` decimals, a dash when not a number. */
+export function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '—';
+}
+
+/** "median (min–max)" of several runs, for a report cell. */
+export function spread(values: readonly number[], digits = 0): string {
+  const s = summarize(values);
+  return values.length > 1
+    ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+    : fmt(s.median, digits);
+}
+
+/** The value after `flag` in argv (`--flag value`), if given. */
+export function flagValue(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Seconds since `start` (a process.hrtime.bigint() reading). */
+export function secondsSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Metadata like the service's, so stored rows have the real shape. */
+export function sampleMetadata(): Record<string, unknown> {
+  return { actor: 'bench', correlationId: randomUUID(), requestId: randomUUID(), schemaVersion: 1 };
+}
+
+/**
+ * Runs a compiled bench script in its own Node.js process and returns the JSON it prints as its
+ * last line of stdout (its own memory and globals: pg type parsers, peak RSS).
+ */
+export function runWorker<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv): T {
+  const out = execFileSync(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  }).toString();
+  const last = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as T;
 }

@@ -1,6 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * `npm run bench` writes BENCHMARKS.md (and bench/baseline.json); `npm run bench -- --quick`
+ * writes artifacts/BENCHMARKS.quick.md and artifacts/bench-quick.json, in under 2 minutes on 2
+ * cores. `--check <reference.json>` then fails (exit 1) when a ratio falls below half its
+ * reference: .ci/run runs `--quick --check bench/quick-reference.json`.
+ * Other flags: --runs N, --incidents N, --big-log N (events in the big log), --http-seconds N,
+ * --import-events N, --out FILE, --json FILE.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { migrateToLatest, openStore, type Store } from '../src/database';
 import {
@@ -12,36 +19,97 @@ import {
 } from '../src/event-store';
 import { PROJECTIONS } from '../src/projections/projections.service';
 import { CommandProcessor, createCommand, validateCommand } from '../src/timeline';
-import { benchAppends } from './append.bench';
+import { benchAppends, benchBatchAppends } from './append.bench';
+import { benchBigLog } from './big-log.bench';
+import {
+  checkedRatios,
+  compareRatios,
+  readSummary,
+  reportChecks,
+  type BenchSummary,
+} from './check';
 import { buildDataset, syntheticCommand } from './dataset';
+import type { EmmettResult } from './emmett.bench';
+import {
+  createBenchDatabase,
+  describeMachine,
+  flagValue,
+  fmt,
+  percentile,
+  runWorker,
+  secondsSince,
+} from './harness';
+import { benchHttp } from './http.bench';
+import { benchImportExport } from './import.bench';
 import { measureReads } from './reads.bench';
-import { createBenchDatabase, describeMachine, percentile, summarize } from './harness';
+import {
+  APPEND_CONCURRENCIES,
+  renderReport,
+  summarizeRuns,
+  type RebuildFigure,
+  type ReportInput,
+  type RunFigures,
+} from './report';
 
 interface Options {
   quick: boolean;
   incidents: number;
   runs: number;
   out: string;
+  json: string;
+  check: string | undefined;
+  bigLog: number;
+  httpSeconds: number;
+  importEvents: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (flag: string) => flagValue(argv, flag);
   return {
     quick,
     incidents: Number(value('--incidents') ?? (quick ? 10_000 : 100_000)),
-    runs: Number(value('--runs') ?? (quick ? 1 : 3)),
+    runs: Number(value('--runs') ?? (quick ? 2 : 3)),
     out: value('--out') ?? (quick ? 'artifacts/BENCHMARKS.quick.md' : 'BENCHMARKS.md'),
+    json: value('--json') ?? (quick ? 'artifacts/bench-quick.json' : 'bench/baseline.json'),
+    check: value('--check'),
+    bigLog: Number(value('--big-log') ?? (quick ? 200_000 : 10_000_000)),
+    httpSeconds: Number(value('--http-seconds') ?? (quick ? 4 : 10)),
+    importEvents: Number(value('--import-events') ?? (quick ? 20_000 : 1_000_000)),
   };
 }
 
-const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '—';
+/** Workload sizes: the quick run's keep it under 2 minutes on 2 cores. */
+function sizesOf(options: Options) {
+  const q = options.quick;
+  return {
+    appends: (c: number) => (q ? 2000 : c === 1 ? 4000 : 20_000),
+    batch100Calls: q ? 100 : 400,
+    emmettProjectionEvents: q ? 10_000 : 100_000,
+    httpSeconds: options.httpSeconds,
+    httpWarmUpSeconds: q ? 1 : 2,
+    batchRequests: q ? 8 : 30,
+    importEvents: options.importEvents,
+    bigLogSamples: q ? 300 : 2000,
+    readSamples: q ? 20 : 200,
+  };
+}
+
+const started = process.hrtime.bigint();
+const log = (line: string) => {
+  process.stderr.write(`[${secondsSince(started).toFixed(1).padStart(5)} s] ${line}\n`);
+};
+
+async function describeStore(): Promise<string> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  const v = (await client.query<{ server_version: string }>('show server_version')).rows[0]!
+    .server_version;
+  const sc = (await client.query<{ synchronous_commit: string }>('show synchronous_commit'))
+    .rows[0]!.synchronous_commit;
+  await client.end();
+  return `PostgreSQL ${v} (synchronous_commit=${sc}, other settings default)`;
+}
 
 async function rawScanRate(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -90,123 +158,174 @@ async function measureVisibility(store: Store, samples: number) {
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const lines: string[] = [];
-  const log = (line: string) => {
-    process.stderr.write(`${line}\n`);
-  };
-  const pgVersion = await (async () => {
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    const v = (await client.query<{ server_version: string }>('show server_version')).rows[0]!
-      .server_version;
-    const sc = (await client.query<{ synchronous_commit: string }>('show synchronous_commit'))
-      .rows[0]!.synchronous_commit;
-    await client.end();
-    return `PostgreSQL ${v} (synchronous_commit=${sc}, other settings default)`;
-  })();
-
-  // 1. appends
-  const appendRows: string[] = [];
-  for (const c of [1, 16, 64]) {
-    const ours: number[] = [];
-    const raw: number[] = [];
-    for (let run = 0; run < options.runs; run++) {
-      const r = await benchAppends(c, options.quick ? 2000 : c === 1 ? 4000 : 20_000);
-      ours.push(r.ours);
-      raw.push(r.raw);
-      log(`appends c=${c} run ${run + 1}: ours ${fmt(r.ours)}/s raw ${fmt(r.raw)}/s`);
-    }
-    const o = summarize(ours);
-    const w = summarize(raw);
-    appendRows.push(
-      `| ${c} | ${fmt(o.median)} (${fmt(o.min)}–${fmt(o.max)}) | ${fmt(w.median)} (${fmt(w.min)}–${fmt(w.max)}) | ${fmt(o.median / w.median, 2)} |`,
-    );
+async function measureAppends(options: Options): Promise<RunFigures['appends']> {
+  const figures: RunFigures['appends'] = [];
+  for (const c of APPEND_CONCURRENCIES) {
+    const r = await benchAppends(c, sizesOf(options).appends(c));
+    log(`appends c=${c}: ours ${fmt(r.ours)}/s raw ${fmt(r.raw)}/s`);
+    figures.push({ concurrency: c, ...r });
   }
+  return figures;
+}
 
-  // 2.–5. one data set, rebuilt and read
-  const batchRates: number[] = [];
-  const rebuildRows: string[] = [];
-  let readRows: string[] = [];
-  let visibility = { p50: NaN, p99: NaN };
-  for (let run = 0; run < options.runs; run++) {
-    const database = await createBenchDatabase();
+function measureEmmett(options: Options): EmmettResult {
+  const sizes = sizesOf(options);
+  const result = runWorker<EmmettResult>(
+    join(__dirname, 'emmett.bench.js'),
+    [
+      '--appends',
+      APPEND_CONCURRENCIES.map((c) => `${c}:${sizes.appends(c)}`).join(','),
+      '--batch-calls',
+      String(sizes.batch100Calls),
+      '--projection-events',
+      String(sizes.emmettProjectionEvents),
+    ],
+    {},
+  );
+  log(
+    `Emmett: appends ${APPEND_CONCURRENCIES.map((c) => `c=${c} ${fmt(result.appends[String(c)] ?? NaN)}/s`).join(', ')}; 100 per call ${fmt(result.batchEventsPerSecond)} events/s; projector ${fmt(result.projectionEventsPerSecond)} events/s`,
+  );
+  return result;
+}
+
+async function measureHttp(options: Options): Promise<RunFigures['http']> {
+  const sizes = sizesOf(options);
+  const http = await benchHttp({
+    connections: 64,
+    seconds: sizes.httpSeconds,
+    warmUpSeconds: sizes.httpWarmUpSeconds,
+    batchRequests: sizes.batchRequests,
+    commandsPerBatch: 1000,
+    batchConcurrency: 2,
+  });
+  log(
+    `HTTP: ${fmt(http.commandsPerSecond)} commands/s (p50 ${fmt(http.p50Ms, 1)} ms, p99 ${fmt(http.p99Ms, 1)} ms); /v1/batch ${fmt(http.batchEventsPerSecond)} events/s; multi-row INSERT ${fmt(http.multiRowInsertRowsPerSecond)} rows/s`,
+  );
+  return http;
+}
+
+function rebuildInWorker(databaseUrl: string, projection: string, events: number): RebuildFigure {
+  const r = runWorker<{ seconds: number; maxRssMiB: number; status: string }>(
+    join(__dirname, 'rebuild-worker.js'),
+    [projection],
+    { DATABASE_URL: databaseUrl },
+  );
+  log(
+    `rebuild ${projection}: ${fmt(events / r.seconds)}/s, peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`,
+  );
+  return {
+    projection,
+    eventsPerSecond: events / r.seconds,
+    maxRssMiB: r.maxRssMiB,
+    status: r.status,
+  };
+}
+
+/** The data set built, scanned and rebuilt; on the last run also read. */
+async function measureDataset(
+  options: Options,
+  last: boolean,
+): Promise<{
+  dataset: RunFigures['dataset'];
+  reads?: ReportInput['reads'];
+  visibility?: ReportInput['visibility'];
+}> {
+  const database = await createBenchDatabase();
+  try {
+    const store = await openStore({ databaseUrl: database.url, poolSize: 8 });
     try {
-      const store = await openStore({ databaseUrl: database.url, poolSize: 8 });
       await migrateToLatest(store.db);
       const built = await buildDataset(store, options.incidents);
-      batchRates.push(built.events / built.seconds);
       log(
         `data set: ${built.events} events in ${built.seconds.toFixed(1)} s (${fmt(built.events / built.seconds)}/s)`,
       );
-      const scan = await rawScanRate(database.url);
-      for (const p of PROJECTIONS) {
-        const out = execFileSync(process.execPath, [join(__dirname, 'rebuild-worker.js'), p.name], {
-          env: { ...process.env, DATABASE_URL: database.url },
-        }).toString();
-        const r = JSON.parse(out) as { seconds: number; maxRssMiB: number; status: string };
-        log(
-          `rebuild ${p.name}: ${fmt(built.events / r.seconds)}/s, peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`,
-        );
-        rebuildRows.push(
-          `| ${run + 1} | ${p.name} | ${fmt(built.events)} | ${fmt(built.events / r.seconds)} | ${fmt(r.maxRssMiB)} | ${fmt(scan)} |`,
-        );
-      }
-      if (run === options.runs - 1) {
-        const reads = await measureReads(database.url, options.quick ? 20 : 200);
-        readRows = reads.map(
-          (r) =>
-            `| ${r.name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.seqScans.length === 0 ? 'none' : r.seqScans.join(', ')} |`,
-        );
-        visibility = await measureVisibility(store, options.quick ? 20 : 200);
-      }
-      await store.close();
+      const dataset = {
+        events: built.events,
+        inProcessBatchPerSecond: built.events / built.seconds,
+        scanPerSecond: await rawScanRate(database.url),
+        rebuilds: PROJECTIONS.map((p) => rebuildInWorker(database.url, p.name, built.events)),
+      };
+      if (!last) return { dataset };
+      const samples = sizesOf(options).readSamples;
+      const reads = await measureReads(database.url, samples);
+      return { dataset, reads, visibility: await measureVisibility(store, samples) };
     } finally {
-      await database.drop();
+      await store.close();
     }
+  } finally {
+    await database.drop();
   }
-  const batch = summarize(batchRates);
+}
 
-  lines.push(
-    '# Benchmarks',
-    '',
-    `Written by \`npm run bench${options.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString()}.`,
-    '',
-    `- Machine: ${describeMachine()}`,
-    `- Store: ${pgVersion}, on the same machine (loopback)`,
-    `- Runs: ${options.runs} (medians, with min–max); data set: ${fmt(options.incidents)} synthetic incidents (60% strikes, 5% of strikes corrected)`,
-    '- The machine is shared: compare ratios measured in the same run, not absolute numbers across runs.',
-    '',
-    '## Single-event appends in process vs a raw `pg` single-statement INSERT of the same row shape',
-    '',
-    '| concurrency | ours (events/s) | raw pg INSERT (rows/s) | ratio |',
-    '| --- | --- | --- | --- |',
-    ...appendRows,
-    '',
-    '## Batch append through the command processor (1,000 commands per call, validated)',
-    '',
-    `${fmt(batch.median)} events/s (${fmt(batch.min)}–${fmt(batch.max)})`,
-    '',
-    '## Full rebuild from the log (each projection alone, in its own process)',
-    '',
-    '| run | projection | events | events/s | peak RSS (MiB) | plain keyset scan of the log, JSON parsed (rows/s) |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rebuildRows,
-    '',
-    `## Reads at ${fmt(options.incidents)} incidents (sequential, PostgreSQL)`,
-    '',
-    '| read | p50 (ms) | p99 (ms) | sequential scans of big tables (EXPLAIN) |',
-    '| --- | --- | --- | --- |',
-    ...readRows,
-    '',
-    '## Append → visible in the timeline (`minPosition` round trip, in process)',
-    '',
-    `p50 ${fmt(visibility.p50, 2)} ms, p99 ${fmt(visibility.p99, 2)} ms`,
-    '',
+async function measureRuns(
+  options: Options,
+): Promise<Pick<ReportInput, 'runs' | 'reads' | 'visibility'>> {
+  const runs: RunFigures[] = [];
+  let reads: ReportInput['reads'] = [];
+  let visibility = { p50: NaN, p99: NaN };
+  for (let run = 0; run < options.runs; run++) {
+    log(`-- run ${run + 1} of ${options.runs}`);
+    const appends = await measureAppends(options);
+    const batch100 = await benchBatchAppends(16, sizesOf(options).batch100Calls, 100);
+    log(`ours, 100 events per call at 16: ${fmt(batch100)} events/s`);
+    const emmett = measureEmmett(options);
+    const http = await measureHttp(options);
+    const imported = await benchImportExport(sizesOf(options).importEvents, {
+      log: () => undefined,
+      importOnly: true,
+    });
+    log(`import: ${fmt(imported.importPerSecond)} events/s`);
+    const measured = await measureDataset(options, run === options.runs - 1);
+    reads = measured.reads ?? reads;
+    visibility = measured.visibility ?? visibility;
+    runs.push({
+      appends,
+      batch100,
+      emmett,
+      http,
+      importEventsPerSecond: imported.importPerSecond,
+      dataset: measured.dataset,
+    });
+  }
+  return { runs, reads, visibility };
+}
+
+function writeFile(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  log(`wrote ${file}`);
+}
+
+/** Compares the run's ratios with the reference file's; false when one fell below half. */
+function checkAgainst(referenceFile: string, summary: BenchSummary): boolean {
+  const checks = compareRatios(checkedRatios(summary), checkedRatios(readSummary(referenceFile)));
+  return reportChecks(checks, (line) => process.stdout.write(`${line}\n`));
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const sizes = sizesOf(options);
+  const store = await describeStore();
+  const measured = await measureRuns(options);
+  log(`-- append latency with an empty log and with ${fmt(options.bigLog)} events`);
+  const bigLog = await benchBigLog(options.bigLog, sizes.bigLogSamples);
+  log(
+    `append p50 empty ${fmt(bigLog.empty.p50Ms, 2)} ms, with ${fmt(bigLog.events)} events ${fmt(bigLog.big.p50Ms, 2)} ms (fill ${fmt(bigLog.fillSeconds, 1)} s)`,
   );
-  writeFileSync(options.out, `${lines.join('\n')}\n`);
-  log(`wrote ${options.out}`);
+  const input: ReportInput = {
+    quick: options.quick,
+    incidents: options.incidents,
+    machine: describeMachine(),
+    store,
+    writtenAt: new Date().toISOString(),
+    ...measured,
+    bigLog,
+    sizes,
+  };
+  const summary = summarizeRuns(input);
+  writeFile(options.out, renderReport(input, summary));
+  writeFile(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+  if (options.check && !checkAgainst(options.check, summary)) process.exit(1);
 }
 
 void main().catch((error: unknown) => {
