@@ -335,7 +335,7 @@ export class ProjectionRunner {
       ) {
         throw new CheckpointMovedError();
       }
-      await this.projection.apply(trx, events, this.projection.tables);
+      await this.projection.apply(trx, events, this.projection.tables, { rebuilding: false });
       await this.setCheckpoint(trx, to);
     });
     this.progress.advance(this.projection.name, to);
@@ -425,7 +425,7 @@ export class ProjectionRunner {
         ) {
           throw new CheckpointMovedError();
         }
-        await this.projection.apply(trx, events, copies);
+        await this.projection.apply(trx, events, copies, { rebuilding: current.indexed === false });
         await this.saveRebuild(trx, {
           ...current,
           transactionId: last.transactionId,
@@ -441,7 +441,10 @@ export class ProjectionRunner {
     return true;
   }
 
-  /** Builds the copy's indexes other than its keys, as the live tables have them. */
+  /**
+   * Builds the copy's indexes other than its keys, as the live tables have them, and lets the
+   * projection complete what it left for the end.
+   */
   private async indexCopies(rebuild: RebuildState, copies: Record<string, string>): Promise<void> {
     await this.store.db
       .transaction()
@@ -453,6 +456,7 @@ export class ProjectionRunner {
           for (const index of await otherIndexes(trx, live, copies[key]!))
             await sql.raw(index).execute(trx);
         }
+        await this.projection.completeRebuild?.(trx, copies);
         await this.saveRebuild(trx, { ...row.rebuild, indexed: true });
       })
       .catch(async (error: unknown) => {
@@ -513,7 +517,7 @@ export class ProjectionRunner {
         ...(until ? { until } : {}),
       });
       if (events.length === 0) return { checkpoint, applied };
-      await this.projection.apply(trx, events, tables);
+      await this.projection.apply(trx, events, tables, { rebuilding: false });
       const last = events[events.length - 1]!;
       checkpoint = { transactionId: last.transactionId, position: last.position };
       applied += events.length;

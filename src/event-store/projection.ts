@@ -27,7 +27,22 @@ export interface Projection {
     trx: Kysely<Database>,
     events: readonly StoredEvent[],
     tables: Readonly<Record<string, string>>,
+    context: ApplyContext,
   ): Promise<void>;
+  /**
+   * Called once, when a rebuild's copy has caught up and its indexes are built (before the
+   * swap): completes what `apply` left for the end while `context.rebuilding` was true.
+   */
+  completeRebuild?(trx: Kysely<Database>, tables: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/** How a batch is being applied. */
+export interface ApplyContext {
+  /**
+   * True while a rebuild's copy catches up, before `completeRebuild`: work cheaper done once at
+   * the end than batch by batch may wait for it (nobody reads the copy meanwhile).
+   */
+  rebuilding: boolean;
 }
 
 /** Compares two checkpoints in the log's safe order. */

@@ -18,7 +18,7 @@ import type {
   TallyWeaponTable,
 } from './tallies.table';
 import type { VersionLines } from './tally-deltas';
-import { closedLines, updateSums } from './tally-sums';
+import { closedLines, completeSums, updateSums } from './tally-sums';
 
 /** Options of the tallies projection. */
 export interface TalliesOptions {
@@ -47,7 +47,9 @@ export function createTalliesProjection(options: TalliesOptions): Projection {
       counts: 'read_model.tally_counts',
       snapshots: 'read_model.tally_snapshots',
     },
-    apply: (trx, events, tables) => applyTallies(trx, events, tables, options),
+    apply: (trx, events, tables, context) =>
+      applyTallies(trx, events, tables, { ...options, deferred: context.rebuilding }),
+    completeRebuild: completeSums,
   };
 }
 
@@ -57,7 +59,7 @@ async function applyTallies(
   trx: Kysely<Database>,
   events: readonly StoredEvent[],
   tables: Readonly<Record<string, string>>,
-  options: TalliesOptions,
+  options: TalliesOptions & { deferred: boolean },
 ): Promise<void> {
   const versions = await incidentVersions(trx, events);
   if (versions.length === 0) return;
@@ -160,6 +162,7 @@ async function applyTallies(
   await insertRows(trx, tables.weapons as 'read_model.tally_weapons', weapons);
   await insertRows(trx, tables.casualties as 'read_model.tally_casualties', casualties);
   const validFrom = versions.map((v) => v.validFrom);
-  const closedNow = await closedLines(trx, tables, closed);
-  await updateSums(trx, tables, { validFrom, inserted, closed: closedNow }, options.snapshotEvery);
+  // A rebuild's copy records only where snapshots fall; completeSums sums it all at the end.
+  const closedNow = options.deferred ? [] : await closedLines(trx, tables, closed);
+  await updateSums(trx, tables, { validFrom, inserted, closed: closedNow }, options);
 }

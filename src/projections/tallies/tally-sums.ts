@@ -147,24 +147,32 @@ export interface VersionKey {
 
 /**
  * The signed versions that turn the sums as of `after` (null: before anything) into the sums as
- * of `until`: those valid at `until` that began after `after`, and those valid at `after` that
- * ended by `until`.
+ * of `until` (null: now): those valid at `until` that began after `after`, and those valid at
+ * `after` that ended by `until`.
  */
-function changesBetween(tables: Tables, after: Date | null, until: Date): RawBuilder<unknown> {
+function changesBetween(
+  tables: Tables,
+  after: Date | null,
+  until: Date | null,
+): RawBuilder<unknown> {
   const incidents = sql.table(tables.incidents!);
-  const u = until.toISOString();
-  const began =
-    after === null
-      ? sql`valid_from <= ${u}::timestamptz`
-      : sql`valid_from > ${after.toISOString()}::timestamptz and valid_from <= ${u}::timestamptz`;
-  const plus = sql`select 1 as sign, incident_id, version from ${incidents}
-                    where ${began} and (valid_to is null or valid_to > ${u}::timestamptz)`;
-  if (after === null) return plus;
-  const a = after.toISOString();
+  const u = until?.toISOString() ?? null;
+  const a = after?.toISOString() ?? null;
+  const began = sql.join(
+    [
+      ...(a === null ? [] : [sql`valid_from > ${a}::timestamptz`]),
+      ...(u === null ? [] : [sql`valid_from <= ${u}::timestamptz`]),
+      u === null ? sql`valid_to is null` : sql`(valid_to is null or valid_to > ${u}::timestamptz)`,
+    ],
+    sql` and `,
+  );
+  const plus = sql`select 1 as sign, incident_id, version from ${incidents} where ${began}`;
+  if (a === null) return plus;
+  const endedBy = u === null ? sql`` : sql`and valid_to <= ${u}::timestamptz`;
   return sql`${plus}
     union all
     select -1, incident_id, version from ${incidents}
-     where valid_to > ${a}::timestamptz and valid_to <= ${u}::timestamptz and valid_from <= ${a}::timestamptz`;
+     where valid_to > ${a}::timestamptz ${endedBy} and valid_from <= ${a}::timestamptz`;
 }
 
 /** Adds rows of changes to one snapshot of a sums table; groups left empty go. */
@@ -250,15 +258,6 @@ export async function closedLines(
   }));
 }
 
-async function latestSnapshotAt(db: Kysely<Database>, tables: Tables, at: Date) {
-  const found = await sql<{ snapshot: number; recorded_until: Date }>`
-    select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
-     where snapshot > 0 and recorded_until <= ${at.toISOString()}::timestamptz
-     order by recorded_until desc, snapshot desc limit 1`.execute(db);
-  const row = found.rows[0];
-  return row ? { snapshot: row.snapshot, recordedUntil: new Date(row.recorded_until) } : null;
-}
-
 /** The snapshot whose instant is nearest to `at`, before or after it; null when none is. */
 async function nearestSnapshot(db: Kysely<Database>, tables: Tables, at: Date) {
   const snapshots = sql.table(tables.snapshots!);
@@ -291,16 +290,22 @@ async function appliedSoFar(trx: Kysely<Database>, tables: Tables) {
     : { versions: 0, recordedUntil: null };
 }
 
-/** Snapshot k: the snapshot before it plus what changed between their instants. */
-async function takeSnapshot(
+interface SnapshotAt {
+  snapshot: number;
+  recordedUntil: Date;
+}
+
+/**
+ * Fills snapshot `target` (k ≥ 1 as of its instant, or 0 now) with the rows of `base` (the
+ * snapshot before it; null: nothing) plus what changed between their instants.
+ */
+async function fillSnapshot(
   trx: Kysely<Database>,
   tables: Tables,
-  snapshot: number,
-  versions: number,
-  at: Date,
+  target: { snapshot: number; at: Date | null },
+  base: SnapshotAt | null,
 ): Promise<void> {
-  const base = await latestSnapshotAt(trx, tables, at);
-  const changes = changesBetween(tables, base?.recordedUntil ?? null, at);
+  const changes = changesBetween(tables, base?.recordedUntil ?? null, target.at);
   for (const kind of KINDS) {
     const group = sql.id(kind.group);
     const m = kind.measures.map((c) => sql.id(c));
@@ -310,12 +315,40 @@ async function takeSnapshot(
       : sql``;
     await sql`
       insert into ${sql.table(tables[kind.table]!)} (snapshot, ${group}, keys, ${sql.join(m)})
-      select ${snapshot}, ${group}, keys, ${sql.join(m.map((c) => sql`sum(${c})`))}
+      select ${target.snapshot}, ${group}, keys, ${sql.join(m.map((c) => sql`sum(${c})`))}
         from (${baseRows} select ${group}, keys, ${sql.join(m)} from (${kind.aggregate(tables, changes, { all: true })}) a) x
        group by ${group}, keys having sum(lines) <> 0`.execute(trx);
   }
-  await sql`insert into ${sql.table(tables.snapshots!)} (snapshot, versions, recorded_until)
-            values (${snapshot}, ${versions}, ${at.toISOString()}::timestamptz)`.execute(trx);
+}
+
+/** The snapshots (k ≥ 1) in order. */
+async function snapshotsInOrder(trx: Kysely<Database>, tables: Tables): Promise<SnapshotAt[]> {
+  const found = await sql<{ snapshot: number; recorded_until: Date }>`
+    select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
+     where snapshot > 0 order by snapshot`.execute(trx);
+  return found.rows.map((r) => ({
+    snapshot: r.snapshot,
+    recordedUntil: new Date(r.recorded_until),
+  }));
+}
+
+/**
+ * Fills the sums a rebuild's copy left for the end (see `updateSums`' `deferred`): each
+ * snapshot from the one before it, then the sums now from the last one, all in SQL over the
+ * versioned rows (one pass over them in all, rather than a merge per batch).
+ */
+export async function completeSums(trx: Kysely<Database>, tables: Tables): Promise<void> {
+  let base: SnapshotAt | null = null;
+  for (const snapshot of await snapshotsInOrder(trx, tables)) {
+    await fillSnapshot(
+      trx,
+      tables,
+      { snapshot: snapshot.snapshot, at: snapshot.recordedUntil },
+      base,
+    );
+    base = snapshot;
+  }
+  await fillSnapshot(trx, tables, { snapshot: 0, at: null }, base);
 }
 
 /** What one batch did to the versioned tally tables. */
@@ -332,28 +365,34 @@ export interface BatchChanges {
  * Brings the sums up to date after a batch wrote the versioned rows: the sums now; any snapshot
  * whose instant is at or after a version of the batch (a late commit); and a snapshot at each
  * multiple of `snapshotEvery` versions the batch passed, taken at the latest valid_from up to it
- * (so the snapshots are the same however the log was cut into batches).
+ * (so the snapshots are the same however the log was cut into batches). `deferred` (a rebuild's
+ * copy catching up) only records where the snapshots fall; `completeSums` fills them all at the
+ * end, with the same contents.
  */
 export async function updateSums(
   trx: Kysely<Database>,
   tables: Tables,
   batch: BatchChanges,
-  snapshotEvery: number,
+  options: { snapshotEvery: number; deferred: boolean },
 ): Promise<void> {
   if (batch.validFrom.length === 0) return;
-  const earliest = new Date(Math.min(...batch.validFrom.map((d) => d.getTime())));
-  const late = await sql<{ snapshot: number; recorded_until: Date }>`
-    select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
-     where snapshot > 0 and recorded_until >= ${earliest.toISOString()}::timestamptz`.execute(trx);
-  // Now, then each snapshot as of its instant.
-  const views: { snapshot: number; at: Date | null }[] = [
-    { snapshot: 0, at: null },
-    ...late.rows.map((r) => ({ snapshot: r.snapshot, at: new Date(r.recorded_until) })),
-  ];
-  for (const { snapshot, at } of views) {
-    const versions = seenAt(batch.inserted, batch.closed, at);
-    for (const kind of KINDS)
-      await mergeChanges(trx, tables, kind, snapshot, kind.changes(versions));
+  if (!options.deferred) {
+    const earliest = new Date(Math.min(...batch.validFrom.map((d) => d.getTime())));
+    const late = await sql<{ snapshot: number; recorded_until: Date }>`
+      select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
+       where snapshot > 0 and recorded_until >= ${earliest.toISOString()}::timestamptz`.execute(
+      trx,
+    );
+    // Now, then each snapshot as of its instant.
+    const views: { snapshot: number; at: Date | null }[] = [
+      { snapshot: 0, at: null },
+      ...late.rows.map((r) => ({ snapshot: r.snapshot, at: new Date(r.recorded_until) })),
+    ];
+    for (const { snapshot, at } of views) {
+      const versions = seenAt(batch.inserted, batch.closed, at);
+      for (const kind of KINDS)
+        await mergeChanges(trx, tables, kind, snapshot, kind.changes(versions));
+    }
   }
 
   const before = await appliedSoFar(trx, tables);
@@ -362,8 +401,22 @@ export async function updateSums(
   for (const validFrom of batch.validFrom) {
     versions += 1;
     if (until === null || validFrom > until) until = validFrom;
-    if (versions % snapshotEvery === 0)
-      await takeSnapshot(trx, tables, versions / snapshotEvery, versions, until);
+    if (versions % options.snapshotEvery !== 0) continue;
+    const snapshot = versions / options.snapshotEvery;
+    if (!options.deferred) {
+      const previous = await sql<{ recorded_until: Date }>`
+        select recorded_until from ${sql.table(tables.snapshots!)} where snapshot = ${snapshot - 1}`.execute(
+        trx,
+      );
+      // Snapshot 0 holds the sums now, not a snapshot: the first one starts from nothing.
+      const base =
+        snapshot > 1 && previous.rows[0]
+          ? { snapshot: snapshot - 1, recordedUntil: new Date(previous.rows[0].recorded_until) }
+          : null;
+      await fillSnapshot(trx, tables, { snapshot, at: until }, base);
+    }
+    await sql`insert into ${sql.table(tables.snapshots!)} (snapshot, versions, recorded_until)
+              values (${snapshot}, ${versions}, ${until.toISOString()}::timestamptz)`.execute(trx);
   }
   await sql`
     insert into ${sql.table(tables.snapshots!)} (snapshot, versions, recorded_until)
