@@ -442,8 +442,8 @@ export class ProjectionRunner {
   }
 
   /**
-   * Builds the copy's indexes other than its keys, as the live tables have them, and lets the
-   * projection complete what it left for the end.
+   * Builds the copy's indexes other than its keys, as the live tables have them, lets the
+   * projection complete what it left for the end, and gathers the copy's statistics.
    */
   private async indexCopies(rebuild: RebuildState, copies: Record<string, string>): Promise<void> {
     await this.store.db
@@ -457,6 +457,11 @@ export class ProjectionRunner {
             await sql.raw(index).execute(trx);
         }
         await this.projection.completeRebuild?.(trx, copies);
+        // Fresh tables have no statistics until autovacuum gets to them: without these, a
+        // filtered timeline read at 1M incidents planned a bitmap of half the table (500 ms)
+        // instead of walking an index in order (1 ms).
+        for (const copy of Object.values(copies))
+          await sql`analyze ${sql.table(copy)}`.execute(trx);
         await this.saveRebuild(trx, { ...row.rebuild, indexed: true });
       })
       .catch(async (error: unknown) => {
