@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../database';
 import { incidentConditions, type IncidentFilter } from '../read-filter';
 import { talliesProjection } from './tallies.projection';
-import { CASUALTY_SUMS, COUNTS, readSums, STRIKE_SUMS } from './tally-sums';
+import { CASUALTY_SUMS, COUNTS, linesOf, readSums, STRIKE_SUMS } from './tally-sums';
 
 /** The tallies a client can ask for. */
 export const TALLY_NAMES = [
@@ -204,9 +204,8 @@ export async function queryStrikes(
         sql`sum(w.launched) filter (where w.launched is not null and w.intercepted is not null) as both_launched`,
         sql`sum(w.intercepted) filter (where w.launched is not null and w.intercepted is not null) as both_intercepted`,
       ])}
-        from read_model.tally_weapons w
-        join read_model.tally_incidents i on i.incident_id = w.incident_id and i.version = w.version
-       where ${where(filter)}
+        from read_model.tally_incidents i ${linesOf('read_model.tally_weapons', 'w', 'i')}
+       where ${where(filter)} and i.type = 'StrikeReported'
        ${groupAndOrder(keys, STRIKE_KEYS)}`.execute(trx);
     return result.rows.map((row) => {
       const out: Row = {};
@@ -252,9 +251,8 @@ export async function queryCasualties(
         sql`sum(c.injured) as injured`,
         sql`coalesce(bool_or(c.at_least), false) as at_least`,
       ])}
-        from read_model.tally_casualties c
-        join read_model.tally_incidents i on i.incident_id = c.incident_id and i.version = c.version
-       where ${where(filter)}
+        from read_model.tally_incidents i ${linesOf('read_model.tally_casualties', 'c', 'i')}
+       where ${where(filter)} and i.type in ('StrikeReported', 'CasualtiesReported')
        ${groupAndOrder(keys, CASUALTY_KEYS)}`.execute(trx);
     return result.rows.map((row) => {
       const out: Row = {};
@@ -377,14 +375,12 @@ async function releasedCounts(
     sql<Row>`select count(*) as n from read_model.tally_incidents i
               where ${where(filter)} and i.type = 'PrisonersExchanged'`.execute(db),
     sql<Row>`select r.party, sum(r.count) as n
-               from read_model.tally_released r
-               join read_model.tally_incidents i on i.incident_id = r.incident_id and i.version = r.version
+               from read_model.tally_incidents i ${linesOf('read_model.tally_released', 'r', 'i')}
               where ${where(filter)} and i.type = 'PrisonersExchanged'
               group by r.party order by r.party`.execute(db),
     sql<Row>`select i.agreement_id, r.party, sum(r.count) as n
-               from read_model.tally_released r
-               join read_model.tally_incidents i on i.incident_id = r.incident_id and i.version = r.version
-              where ${where(filter)} and i.agreement_id is not null
+               from read_model.tally_incidents i ${linesOf('read_model.tally_released', 'r', 'i')}
+              where ${where(filter)} and i.type = 'PrisonersExchanged' and i.agreement_id is not null
               group by i.agreement_id, r.party`.execute(db),
   ]);
   return {

@@ -53,6 +53,18 @@ function groupingSets(columns: readonly RawBuilder<unknown>[], groups: Grouping)
   return sql`grouping sets (${sql.join(sets)})`;
 }
 
+/**
+ * The lines of each incident version the query picks, looked up by key (a nested loop over the
+ * picked versions: `offset 0` keeps the planner from turning it into a hash join that reads
+ * every line of the table).
+ */
+export function linesOf(table: string, alias: string, versions: string): RawBuilder<unknown> {
+  const v = (column: string) => sql.ref(`${versions}.${column}`);
+  return sql`cross join lateral (
+    select * from ${sql.table(table)} x
+     where x.incident_id = ${v('incident_id')} and x.version = ${v('version')} offset 0) as ${sql.id(alias)}`;
+}
+
 const STRIKE_COLUMNS = [sql`w.attacker`, sql`w.weapon_kind`, sql`w.region`, sql`i.month`];
 const CASUALTY_COLUMNS = [sql`i.country`, sql`c.region`, sql`i.month`];
 
@@ -75,8 +87,7 @@ export const STRIKE_SUMS: SumsKind = {
            coalesce(sum(d.sign * w.launched) filter (where w.intercepted is not null), 0) as both_launched,
            coalesce(sum(d.sign * w.intercepted) filter (where w.launched is not null), 0) as both_intercepted
       from d
-      join ${sql.table(tables.weapons!)} w on w.incident_id = d.incident_id and w.version = d.version
-      join ${sql.table(tables.incidents!)} i on i.incident_id = d.incident_id and i.version = d.version
+      ${linesOf(tables.incidents!, 'i', 'd')} ${linesOf(tables.weapons!, 'w', 'd')}
      group by ${groupingSets(STRIKE_COLUMNS, groups)}`,
 };
 
@@ -96,8 +107,7 @@ export const CASUALTY_SUMS: SumsKind = {
            coalesce(sum(d.sign) filter (where c.injured is not null), 0) as injured_lines,
            coalesce(sum(d.sign) filter (where c.at_least), 0) as at_least_lines
       from d
-      join ${sql.table(tables.casualties!)} c on c.incident_id = d.incident_id and c.version = d.version
-      join ${sql.table(tables.incidents!)} i on i.incident_id = d.incident_id and i.version = d.version
+      ${linesOf(tables.incidents!, 'i', 'd')} ${linesOf(tables.casualties!, 'c', 'd')}
      group by ${groupingSets(CASUALTY_COLUMNS, groups)}`,
 };
 
@@ -111,20 +121,19 @@ export const COUNTS: SumsKind = {
   changes: countChanges,
   measures: COUNT_MEASURES,
   aggregate: (tables, changes) => {
-    const incidents = sql.table(tables.incidents!);
-    const released = sql.table(tables.released!);
-    const join = sql`join ${incidents} i on i.incident_id = d.incident_id and i.version = d.version`;
+    const join = linesOf(tables.incidents!, 'i', 'd');
+    const released = linesOf(tables.released!, 'r', 'd');
     return sql`
       with d as (${changes})
       select 'exchanges' as kind, array[]::text[] as keys, sum(d.sign) as lines, sum(d.sign) as n
         from d ${join} where i.type = 'PrisonersExchanged' having count(*) > 0
       union all
       select 'released', array[r.party], sum(d.sign), sum(d.sign * r.count)
-        from d join ${released} r on r.incident_id = d.incident_id and r.version = d.version
+        from d ${released}
        group by r.party
       union all
       select 'agreement_released', array[i.agreement_id::text, r.party], sum(d.sign), sum(d.sign * r.count)
-        from d join ${released} r on r.incident_id = d.incident_id and r.version = d.version ${join}
+        from d ${released} ${join}
        where i.agreement_id is not null
        group by i.agreement_id, r.party
       union all
