@@ -150,7 +150,7 @@ export async function closeCurrentRows(
   const closed = await sql<{ incident_id: string; version: number }>`
     update ${sql.table(table)} as t set valid_to = v.valid_to
       from (select unnest(${ids}::uuid[]) as incident_id, unnest(${times}::timestamptz[]) as valid_to) as v
-     where t.incident_id = v.incident_id and t.valid_to is null
+     where t.incident_id = v.incident_id and t.valid_to is null and t.incident_id = any(${ids}::uuid[])
     returning t.incident_id, t.version`.execute(trx);
   return closed.rows.map((r) => ({ incidentId: r.incident_id, version: r.version }));
 }
