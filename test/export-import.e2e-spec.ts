@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import pg from 'pg';
 import { DEMO_COMMANDS } from '../db/seeds/demo-report';
 import { TALLY_NAMES } from '../src/projections/tallies/tallies.queries';
 import { startTestApp, TEST_KEYS, type TestApp } from './app-harness';
@@ -378,6 +379,36 @@ describe.each(storesUnderTest())('export and import on %s', (kind) => {
     });
     expect(elsewhere.status).toBe(415);
   });
+
+  // PGlite has one connection: no other transaction can be open beside the export.
+  (kind === 'postgres' ? it : it.skip)(
+    'exports every committed event even while another transaction on the server is open',
+    async () => {
+      const strike = DEMO_COMMANDS.find((c) => c.command === 'report-strike')!;
+      const holder = new pg.Client({ connectionString: scratch.store.databaseUrl });
+      await holder.connect();
+      try {
+        // A transaction with an id, open: readers of the log (projections, SSE) wait behind it.
+        await holder.query('begin');
+        await holder.query('select pg_current_xact_id()');
+        const positions: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const r = await scratch.request('POST', '/v1/commands/report-strike', {
+            key: 'writer',
+            body: { ...strike.body, incidentId: randomUUID(), eventId: randomUUID() },
+          });
+          expect(r.status).toBe(201);
+          positions.push(r.body.position);
+        }
+        const { lines } = await exportLines(scratch);
+        const exportedPositions = new Set(lines.map((e) => e.position));
+        expect(positions.filter((p) => !exportedPositions.has(p))).toEqual([]);
+      } finally {
+        await holder.query('rollback');
+        await holder.end();
+      }
+    },
+  );
 
   it('needs an ops key for both', async () => {
     expect((await scratch.request('GET', '/v1/export', { key: null })).status).toBe(401);

@@ -5,7 +5,6 @@ import type { Database } from '../database';
 import {
   compareCheckpoints,
   LOG_START,
-  readHead,
   signalAppended,
   type EventEnvelope,
   type LogCheckpoint,
@@ -33,15 +32,34 @@ const micros = (column: 'occurred_at' | 'recorded_at') =>
   sql<string | null>`(extract(epoch from ${sql.ref(column)}) * 1000000)::bigint::text`;
 
 /**
- * Reads every event in the log's safe order, in pages of `batchSize`, up to the head as it was
- * when the export began (an export under steady writes ends). One query per page.
+ * The last event committed, in the log's order, however many transactions are still open: an
+ * export must end there. (A projection's readHead stops below the oldest transaction in flight
+ * anywhere on the server, so that it never passes an event that could still commit behind it;
+ * an export that stopped there came back short while any other transaction was open.)
+ */
+async function lastCommitted(db: Kysely<Database>): Promise<LogCheckpoint | undefined> {
+  const row = await db
+    .selectFrom('event_store.events')
+    .select(['transaction_id', 'position'])
+    .orderBy('transaction_id', 'desc')
+    .orderBy('position', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { transactionId: String(row.transaction_id), position: Number(row.position) };
+}
+
+/**
+ * Reads every event in the log's order, in pages of `batchSize`, up to the last one committed
+ * when the export began (an export under steady writes ends). One query per page. Everything
+ * committed before the export began is in it; a transaction that commits during the export is
+ * in it whole or not at all (its events share a transaction id, so the pages pass them together).
  */
 export async function* readLogForExport(
   db: Kysely<Database>,
   options: { batchSize?: number } = {},
 ): AsyncGenerator<ExportedEvent[]> {
   const batchSize = options.batchSize ?? 1000;
-  const head = await readHead(db);
+  const head = await lastCommitted(db);
   if (!head) return;
   let after: LogCheckpoint = LOG_START;
   for (;;) {
