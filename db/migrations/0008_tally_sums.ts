@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
 // The tallies kept summed: an unfiltered tally reads a few hundred rows instead of aggregating
 // every line. Snapshot 0 holds the sums now; snapshot k ≥ 1 holds them as of the instant
 // `tally_snapshots.recorded_until` (taken every 20,000 incident versions), so an "as of"
-// tally adds to the nearest earlier snapshot only the versions recorded between the two.
+// tally starts from the snapshot nearest in time and adds or subtracts only the versions
+// recorded between the two.
 export async function up(db: Kysely<unknown>): Promise<void> {
   // keys: attacker, weapon_kind, region, month, null where the grouping (mask, as SQL's
   // grouping() gives it) leaves a key out.

@@ -19,10 +19,11 @@ import {
  * A sums table holds, per grouping and group, what the counted incident versions add up to:
  * snapshot 0 now, snapshot k ≥ 1 as of the instant `recorded_until` of `tally_snapshots` (a
  * snapshot is taken every `snapshotEvery` incident versions, at the latest valid_from among
- * them). Every change is a signed set of incident versions (+1 counts, −1 no longer counts)
- * aggregated by the same SQL that answers a read, so the sums and a from-scratch aggregate
- * cannot disagree. "As of" T adds to the latest snapshot taken at or before T the versions that
- * began or ended between the two instants.
+ * them). Every change is a signed set of incident versions (+1 counts, −1 no longer counts):
+ * a batch's, summed in memory (tally-deltas.ts) from the rows it writes; a snapshot's and an
+ * "as of" read's, aggregated in SQL over the versioned rows. The property test holds the two
+ * to the same reference. "As of" T starts from the snapshot nearest in time to T and adds (or,
+ * from one after T, subtracts) the versions that began or ended between the two instants.
  */
 
 type Tables = Readonly<Record<string, string>>;
@@ -147,12 +148,6 @@ export const COUNTS: SumsKind = {
 };
 
 const KINDS = [STRIKE_SUMS, CASUALTY_SUMS, COUNTS] as const;
-
-/** A key of an incident version. */
-export interface VersionKey {
-  incidentId: string;
-  version: number;
-}
 
 /**
  * The signed versions that turn the sums as of `after` (null: before anything) into the sums as
