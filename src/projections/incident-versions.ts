@@ -150,6 +150,8 @@ export async function closeCurrentRows(
   const closed = await sql<{ incident_id: string; version: number }>`
     update ${sql.table(table)} as t set valid_to = v.valid_to
       from (select unnest(${ids}::uuid[]) as incident_id, unnest(${times}::timestamptz[]) as valid_to) as v
+     -- The ids again as = ANY: a key lookup even on a rebuild's copy, which has no statistics
+     -- yet (the join alone was planned as a hash join over the whole table).
      where t.incident_id = v.incident_id and t.valid_to is null and t.incident_id = any(${ids}::uuid[])
     returning t.incident_id, t.version`.execute(trx);
   return closed.rows.map((r) => ({ incidentId: r.incident_id, version: r.version }));

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../database';
 import { incidentConditions, type IncidentFilter } from '../read-filter';
 import { talliesProjection } from './tallies.projection';
-import { CASUALTY_SUMS, COUNTS, linesOf, readSums, STRIKE_SUMS } from './tally-sums';
+import { CASUALTY_SUMS, COUNTS, linesOf, readSums, STRIKE_SUMS, type SumsKind } from './tally-sums';
 
 /** The tallies a client can ask for. */
 export const TALLY_NAMES = [
@@ -52,7 +52,7 @@ function maskOf(groupBy: readonly string[], all: readonly string[]): number {
 /** Rows of the sums for a groupBy and for the totals, keys named, on one snapshot. */
 async function groupedSums(
   db: Kysely<Database>,
-  kind: typeof STRIKE_SUMS,
+  kind: SumsKind,
   all: readonly string[],
   groupBy: readonly string[],
   asOf: Date | undefined,

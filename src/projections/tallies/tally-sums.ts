@@ -30,7 +30,7 @@ type Tables = Readonly<Record<string, string>>;
 type Row = Record<string, unknown>;
 
 /** A sums table: its grouping column, its summed columns (`lines` first), and its aggregate. */
-interface SumsKind {
+export interface SumsKind {
   table: string;
   group: 'mask' | 'kind';
   measures: readonly string[];
@@ -262,6 +262,35 @@ export async function closedLines(
   }));
 }
 
+/**
+ * A sums table's rows of snapshot `base` (null: none) plus the aggregate of `changes` (negated
+ * when `sign` is −1), summed per group; groups left with no lines drop out. `chosen` narrows
+ * both sides to the groups a caller wants.
+ */
+function baseAndChanges(
+  tables: Tables,
+  kind: SumsKind,
+  base: number | null,
+  changes: { versions: RawBuilder<unknown>; sign: 1 | -1; groups: Grouping },
+  chosen: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
+  const group = sql.id(kind.group);
+  const m = kind.measures.map((c) => sql.id(c));
+  const baseRows =
+    base === null
+      ? sql``
+      : sql`select ${group}, keys, ${sql.join(m)} from ${sql.table(tables[kind.table]!)}
+             where snapshot = ${base} and ${chosen}
+            union all`;
+  const signed = changes.sign === 1 ? m : m.map((c) => sql`-${c}`);
+  return sql`
+    select ${group}, keys, ${sql.join(m.map((c) => sql`sum(${c}) as ${c}`))}
+      from (${baseRows}
+            select ${group}, keys, ${sql.join(signed)}
+              from (${kind.aggregate(tables, changes.versions, changes.groups)}) a where ${chosen}) x
+     group by ${group}, keys having sum(lines) <> 0`;
+}
+
 /** The snapshot whose instant is nearest to `at`, before or after it; null when none is. */
 async function nearestSnapshot(db: Kysely<Database>, tables: Tables, at: Date) {
   const snapshots = sql.table(tables.snapshots!);
@@ -282,18 +311,6 @@ async function nearestSnapshot(db: Kysely<Database>, tables: Tables, at: Date) {
     : null;
 }
 
-/** The versions applied so far, and the latest instant they were recorded at. */
-async function appliedSoFar(trx: Kysely<Database>, tables: Tables) {
-  const found = await sql<{ versions: string; recorded_until: Date }>`
-    select versions, recorded_until from ${sql.table(tables.snapshots!)} where snapshot = 0`.execute(
-    trx,
-  );
-  const row = found.rows[0];
-  return row
-    ? { versions: Number(row.versions), recordedUntil: new Date(row.recorded_until) }
-    : { versions: 0, recordedUntil: null };
-}
-
 interface SnapshotAt {
   snapshot: number;
   recordedUntil: Date;
@@ -309,19 +326,18 @@ async function fillSnapshot(
   target: { snapshot: number; at: Date | null },
   base: SnapshotAt | null,
 ): Promise<void> {
-  const changes = changesBetween(tables, base?.recordedUntil ?? null, target.at);
+  const versions = changesBetween(tables, base?.recordedUntil ?? null, target.at);
   for (const kind of KINDS) {
     const group = sql.id(kind.group);
     const m = kind.measures.map((c) => sql.id(c));
-    const baseRows = base
-      ? sql`select ${group}, keys, ${sql.join(m)} from ${sql.table(tables[kind.table]!)} where snapshot = ${base.snapshot}
-            union all`
-      : sql``;
+    const rows = baseAndChanges(tables, kind, base?.snapshot ?? null, {
+      versions,
+      sign: 1,
+      groups: { all: true },
+    });
     await sql`
       insert into ${sql.table(tables[kind.table]!)} (snapshot, ${group}, keys, ${sql.join(m)})
-      select ${target.snapshot}, ${group}, keys, ${sql.join(m.map((c) => sql`sum(${c})`))}
-        from (${baseRows} select ${group}, keys, ${sql.join(m)} from (${kind.aggregate(tables, changes, { all: true })}) a) x
-       group by ${group}, keys having sum(lines) <> 0`.execute(trx);
+      select ${target.snapshot}, ${group}, keys, ${sql.join(m)} from (${rows}) r`.execute(trx);
   }
 }
 
@@ -380,17 +396,19 @@ export async function updateSums(
   options: { snapshotEvery: number; deferred: boolean },
 ): Promise<void> {
   if (batch.validFrom.length === 0) return;
+  // One look at the snapshots table: where the sums stand (snapshot 0), and the snapshots taken
+  // at or after the batch's earliest version (a late commit changes them too).
+  const earliest = new Date(Math.min(...batch.validFrom.map((d) => d.getTime())));
+  const found = await sql<{ snapshot: number; versions: string; recorded_until: Date }>`
+    select snapshot, versions, recorded_until from ${sql.table(tables.snapshots!)}
+     where snapshot = 0 or recorded_until >= ${earliest.toISOString()}::timestamptz`.execute(trx);
+  const now = found.rows.find((r) => r.snapshot === 0);
   if (!options.deferred) {
-    const earliest = new Date(Math.min(...batch.validFrom.map((d) => d.getTime())));
-    const late = await sql<{ snapshot: number; recorded_until: Date }>`
-      select snapshot, recorded_until from ${sql.table(tables.snapshots!)}
-       where snapshot > 0 and recorded_until >= ${earliest.toISOString()}::timestamptz`.execute(
-      trx,
-    );
-    // Now, then each snapshot as of its instant.
     const views: { snapshot: number; at: Date | null }[] = [
       { snapshot: 0, at: null },
-      ...late.rows.map((r) => ({ snapshot: r.snapshot, at: new Date(r.recorded_until) })),
+      ...found.rows
+        .filter((r) => r.snapshot > 0)
+        .map((r) => ({ snapshot: r.snapshot, at: new Date(r.recorded_until) })),
     ];
     for (const { snapshot, at } of views) {
       const versions = seenAt(batch.inserted, batch.closed, at);
@@ -399,7 +417,9 @@ export async function updateSums(
     }
   }
 
-  const before = await appliedSoFar(trx, tables);
+  const before = now
+    ? { versions: Number(now.versions), recordedUntil: new Date(now.recorded_until) }
+    : { versions: 0, recordedUntil: null };
   let until = before.recordedUntil;
   let versions = before.versions;
   for (const validFrom of batch.validFrom) {
@@ -457,22 +477,18 @@ export async function readSums(
   }
   // From the snapshot nearest in time: forwards from one before, or backwards from one after.
   const base = await nearestSnapshot(db, tables, asOf);
-  const m = kind.measures.map((c) => sql.id(c));
   const groups: Grouping =
     'masks' in selection ? { all: false, masks: selection.masks } : { all: true };
-  const baseRows = base
-    ? sql`select ${group}, keys, ${sql.join(m)} from ${table} where snapshot = ${base.snapshot} and ${chosen}
-          union all`
-    : sql``;
   const forwards = !base || base.recordedUntil <= asOf;
-  const changes = forwards
-    ? changesBetween(tables, base?.recordedUntil ?? null, asOf)
-    : changesBetween(tables, asOf, base.recordedUntil);
-  const signed = forwards ? m : m.map((c) => sql`-${c}`);
-  const result = await sql<Row>`
-    select ${group}, keys, ${sql.join(kind.measures.map((c) => sql`sum(${sql.id(c)}) as ${sql.id(c)}`))}
-      from (${baseRows} select ${group}, keys, ${sql.join(signed)} from (${kind.aggregate(tables, changes, groups)}) a where ${chosen}) x
-     group by ${group}, keys having sum(lines) <> 0
-     ${order}`.execute(db);
+  const rows = baseAndChanges(
+    tables,
+    kind,
+    base?.snapshot ?? null,
+    forwards
+      ? { versions: changesBetween(tables, base?.recordedUntil ?? null, asOf), sign: 1, groups }
+      : { versions: changesBetween(tables, asOf, base.recordedUntil), sign: -1, groups },
+    chosen,
+  );
+  const result = await sql<Row>`select * from (${rows}) r ${order}`.execute(db);
   return result.rows;
 }
