@@ -141,16 +141,7 @@ async function applyTallies(
       }),
     );
     inserted.push({
-      incidentId: v.incidentId,
-      version: v.version,
-      validFrom: incident.valid_from,
-      validTo: incident.valid_to,
-      type: incident.type,
-      month: incident.month,
-      country: incident.country,
-      agreementId: incident.agreement_id,
-      issuer: incident.issuer,
-      target: incident.target,
+      incident,
       released: released.slice(lines.released),
       weapons: weapons.slice(lines.weapons),
       casualties: casualties.slice(lines.casualties),

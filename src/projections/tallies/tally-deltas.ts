@@ -5,34 +5,35 @@
  * aggregates of tally-sums.ts (which build snapshots and answer "as of"): the property test
  * compares both with a reference model, batch by batch and rebuilt.
  */
+import type {
+  TallyCasualtyTable,
+  TallyIncidentTable,
+  TallyReleasedTable,
+  TallyWeaponTable,
+} from './tallies.table';
 
 /** One incident version with its lines, as the tally tables hold them. */
 export interface VersionLines {
-  incidentId: string;
-  version: number;
-  validFrom: Date;
-  /** Null while the version is current. */
-  validTo: Date | null;
-  type: string;
-  month: string;
-  country: string;
-  agreementId: string | null;
-  issuer: string | null;
-  target: string | null;
-  weapons: readonly {
-    attacker: string;
-    weapon_kind: string;
-    region: string | null;
-    launched: number | null;
-    intercepted: number | null;
-  }[];
-  casualties: readonly {
-    region: string | null;
-    killed: number | null;
-    injured: number | null;
-    at_least: boolean;
-  }[];
-  released: readonly { party: string; count: number }[];
+  /** valid_to is null while the version is current. */
+  incident: Pick<
+    TallyIncidentTable,
+    | 'incident_id'
+    | 'version'
+    | 'valid_from'
+    | 'valid_to'
+    | 'type'
+    | 'month'
+    | 'country'
+    | 'agreement_id'
+    | 'issuer'
+    | 'target'
+  >;
+  weapons: readonly Pick<
+    TallyWeaponTable,
+    'attacker' | 'weapon_kind' | 'region' | 'launched' | 'intercepted'
+  >[];
+  casualties: readonly Pick<TallyCasualtyTable, 'region' | 'killed' | 'injured' | 'at_least'>[];
+  released: readonly Pick<TallyReleasedTable, 'party' | 'count'>[];
 }
 
 /** A row of changes to a sums table: its group (mask or kind), keys, and signed measures. */
@@ -103,7 +104,7 @@ export function strikeChanges(
     for (let mask = 0; mask < 16; mask++) {
       const groups = new Set<string>();
       for (const w of v.weapons) {
-        const keys = masked([w.attacker, w.weapon_kind, w.region, v.month], mask);
+        const keys = masked([w.attacker, w.weapon_kind, w.region, v.incident.month], mask);
         const both = w.launched !== null && w.intercepted !== null;
         const id = JSON.stringify(keys);
         acc.add(mask, keys, {
@@ -130,7 +131,7 @@ export function casualtyChanges(
   for (const { sign, lines: v } of versions) {
     for (const c of v.casualties) {
       for (let mask = 0; mask < 8; mask++) {
-        acc.add(mask, masked([v.country, c.region, v.month], mask), {
+        acc.add(mask, masked([v.incident.country, c.region, v.incident.month], mask), {
           lines: sign,
           killed: sign * (c.killed ?? 0),
           killed_lines: sign * given(c.killed),
@@ -150,16 +151,17 @@ export function countChanges(
   const acc = new Accumulator('kind', COUNT_MEASURES);
   for (const { sign, lines: v } of versions) {
     const one = { lines: sign, n: sign };
-    if (v.type === 'PrisonersExchanged') acc.add('exchanges', [], one);
+    const { type, month, agreement_id: agreementId, issuer, target } = v.incident;
+    if (type === 'PrisonersExchanged') acc.add('exchanges', [], one);
     for (const r of v.released) {
       const released = { lines: sign, n: sign * r.count };
       acc.add('released', [r.party], released);
-      if (v.agreementId !== null)
-        acc.add('agreement_released', [v.agreementId.toLowerCase(), r.party], released);
+      if (agreementId !== null)
+        acc.add('agreement_released', [agreementId.toLowerCase(), r.party], released);
     }
-    acc.add('incidents', [v.type, v.month], one);
-    if (v.type === 'SanctionsWarned' || v.type === 'SanctionsImposed')
-      acc.add('sanctions', [v.issuer, v.target, v.type], one);
+    acc.add('incidents', [type, month], one);
+    if (type === 'SanctionsWarned' || type === 'SanctionsImposed')
+      acc.add('sanctions', [issuer, target, type], one);
   }
   return acc.result();
 }
@@ -174,9 +176,12 @@ export function seenAt(
   at: Date | null,
 ): { sign: number; lines: VersionLines }[] {
   const validAt = (v: VersionLines) =>
-    at === null ? v.validTo === null : v.validFrom <= at && (v.validTo === null || v.validTo > at);
+    at === null
+      ? v.incident.valid_to === null
+      : v.incident.valid_from <= at && (v.incident.valid_to === null || v.incident.valid_to > at);
   const endedBy = (v: VersionLines) =>
-    at === null || (v.validFrom <= at && v.validTo !== null && v.validTo <= at);
+    at === null ||
+    (v.incident.valid_from <= at && v.incident.valid_to !== null && v.incident.valid_to <= at);
   return [
     ...inserted.filter(validAt).map((lines) => ({ sign: 1, lines })),
     ...closed.filter(endedBy).map((lines) => ({ sign: -1, lines })),

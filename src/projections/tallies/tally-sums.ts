@@ -221,21 +221,9 @@ export async function closedLines(
   const pick = (table: string, columns: string) =>
     sql`coalesce((select json_agg(json_build_object(${sql.raw(columns)})) from ${sql.table(table)} x
                    where x.incident_id = i.incident_id and x.version = i.version), '[]')`;
-  const found = await sql<{
-    incident_id: string;
-    version: number;
-    valid_from: Date;
-    valid_to: Date | null;
-    type: string;
-    month: string;
-    country: string;
-    agreement_id: string | null;
-    issuer: string | null;
-    target: string | null;
-    weapons: VersionLines['weapons'];
-    casualties: VersionLines['casualties'];
-    released: VersionLines['released'];
-  }>`
+  const found = await sql<
+    VersionLines['incident'] & Pick<VersionLines, 'weapons' | 'casualties' | 'released'>
+  >`
     select i.incident_id, i.version, i.valid_from, i.valid_to, i.type, i.month, i.country,
            i.agreement_id, i.issuer, i.target,
            ${pick(tables.weapons!, `'attacker', x.attacker, 'weapon_kind', x.weapon_kind, 'region', x.region, 'launched', x.launched, 'intercepted', x.intercepted`)} as weapons,
@@ -245,20 +233,11 @@ export async function closedLines(
       join ${sql.table(tables.incidents!)} i on i.incident_id = b.incident_id and i.version = b.version`.execute(
     trx,
   );
-  return found.rows.map((r) => ({
-    incidentId: r.incident_id,
-    version: r.version,
-    validFrom: new Date(r.valid_from),
-    validTo: r.valid_to === null ? null : new Date(r.valid_to),
-    type: r.type,
-    month: r.month,
-    country: r.country,
-    agreementId: r.agreement_id,
-    issuer: r.issuer,
-    target: r.target,
-    weapons: r.weapons,
-    casualties: r.casualties,
-    released: r.released,
+  return found.rows.map(({ weapons, casualties, released, ...incident }) => ({
+    incident,
+    weapons,
+    casualties,
+    released,
   }));
 }
 
