@@ -5,6 +5,7 @@ import {
   appendToStreams,
   checkpointAt,
   EventIdConflictError,
+  groupCommitStats,
   LOG_START,
   readLog,
   readStream,
@@ -110,6 +111,112 @@ describe.each(storesUnderTest())('event store on %s', (kind) => {
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(19);
     for (const r of rejected) expect(r.reason).toMatchObject({ current: 2, expected: 1 });
+  });
+
+  it('gives each of many concurrent appends the outcome it would have alone, sharing commits', async () => {
+    const db = t.store.db;
+    type Case = { streamId: string; expectedVersion: 'any' | 'none' | number; events: NewEvent[] };
+    const stream = () => `test-${randomUUID()}`;
+    const [bumped, behind, replayedIn] = [stream(), stream(), stream()];
+    const replayed = event('Happened', { n: 'replayed' });
+    const taken = event('Happened', { n: 'taken' });
+    for (const [streamId, events] of [
+      [bumped, [event(), event()]],
+      [behind, [event()]],
+      [replayedIn, [replayed]],
+      [stream(), [taken]],
+    ] as const) {
+      await appendToStreams(db, [{ streamId, expectedVersion: 'none', events: [...events] }]);
+    }
+    const before = groupCommitStats(db);
+
+    const fine = (expectedVersion: 'any' | 'none'): Case => ({
+      streamId: stream(),
+      expectedVersion,
+      events: [event(), event()],
+    });
+    const bumps: Case[] = [
+      { streamId: bumped, expectedVersion: 2, events: [event()] },
+      { streamId: bumped, expectedVersion: 2, events: [event()] },
+    ];
+    const wrongVersion: Case = { streamId: behind, expectedVersion: 7, events: [event()] };
+    const replay: Case = {
+      streamId: replayedIn,
+      expectedVersion: 'none',
+      events: [{ ...replayed, metadata: { actor: 'retry' } }],
+    };
+    const stolenId: Case = {
+      streamId: stream(),
+      expectedVersion: 'none',
+      events: [{ ...taken, data: { n: 'other' } }],
+    };
+    const refused: Case = {
+      streamId: stream(),
+      expectedVersion: 'none',
+      events: [event('Happened', { text: 'a\u0000b' })],
+    };
+    // Two bursts: outcomes the grouped statement settles itself (version checks), then those
+    // that fail a whole grouped statement (stored event ids, refused data), which sends each of
+    // its appends again alone.
+    // In each, the first few leave at once, alone; the rest queue behind them and leave in
+    // groups, so every odd append shares a statement with fine ones.
+    const fines: Case[] = [];
+    const all: Case[] = [];
+    const outcomes: PromiseSettledResult<unknown>[] = [];
+    for (const odd of [
+      [...bumps, wrongVersion],
+      [replay, stolenId, refused],
+    ]) {
+      const burst: Case[] = [];
+      for (let k = 0; k < 40; k++) {
+        const c = fine(k % 4 === 0 ? 'any' : 'none');
+        fines.push(c);
+        burst.push(c);
+        if (k >= 8 && k % 6 === 2 && odd.length > 0) burst.push(odd.shift()!);
+      }
+      expect(odd).toHaveLength(0);
+      all.push(...burst);
+      outcomes.push(...(await Promise.allSettled(burst.map((c) => appendToStreams(db, [c])))));
+    }
+    const outcome = (c: Case) => outcomes[all.indexOf(c)]!;
+
+    for (const c of fines) {
+      expect(outcome(c).status).toBe('fulfilled');
+      const stored = await readStream(db, c.streamId);
+      expect(stored.map((e) => [e.eventId, e.streamVersion])).toEqual([
+        [c.events[0]!.eventId, 1],
+        [c.events[1]!.eventId, 2],
+      ]);
+    }
+    expect(outcome(bumps[0]!)).toMatchObject({
+      status: 'fulfilled',
+      value: [{ streamVersion: 3 }],
+    });
+    expect(outcome(bumps[1]!)).toMatchObject({
+      status: 'rejected',
+      reason: { current: 3, expected: 2 },
+    });
+    expect(outcome(wrongVersion)).toMatchObject({
+      status: 'rejected',
+      reason: { current: 1, expected: 7 },
+    });
+    expect(outcome(replay)).toMatchObject({
+      status: 'fulfilled',
+      value: [{ eventId: replayed.eventId, streamVersion: 1, replayed: true }],
+    });
+    expect((outcome(stolenId) as PromiseRejectedResult).reason).toBeInstanceOf(
+      EventIdConflictError,
+    );
+    expect(outcome(refused).status).toBe('rejected');
+    expect(await readStream(db, stolenId.streamId)).toHaveLength(0);
+    expect(await readStream(db, refused.streamId)).toHaveLength(0);
+    expect(await readStream(db, behind)).toHaveLength(1);
+    expect((await readStream(db, bumped)).map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+
+    // They did share statements: fewer statements than appends, most appends in company.
+    const after = groupCommitStats(db);
+    expect(after.statements - before.statements).toBeLessThan(all.length / 2);
+    expect(after.groupedAppends - before.groupedAppends).toBeGreaterThan(all.length / 2);
   });
 
   it('reads the log in commit-safe order and pages by checkpoint', async () => {

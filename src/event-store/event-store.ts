@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { PREPARED, type Database } from '../database';
+import type { Database } from '../database';
 import { signalAppended } from './append-signal';
 import type { EventTable } from './event-store.table';
 import {
@@ -14,23 +14,17 @@ import {
   type StoredEvent,
   type StreamAppend,
 } from './event-store.types';
-
-function encodeExpected(expected: ExpectedVersion): number | null {
-  if (expected === 'any') return null;
-  if (expected === 'none') return -1;
-  return expected;
-}
-
-interface AppendRow {
-  event_id: string;
-  stream_id: string;
-  stream_version: number;
-  position: number;
-  replayed: boolean;
-}
+import {
+  appendThroughGroup,
+  encodeExpected,
+  type AppendRow,
+  type EncodedEvent,
+} from './group-commit';
 
 /**
- * Appends events to one or more streams atomically, in one statement (one round trip).
+ * Appends events to one or more streams atomically, in one statement (one round trip). A
+ * single-stream append goes through the group commit (`group-commit.ts`): under load it shares
+ * its statement and commit with other streams' appends, never its outcome.
  *
  * Each stream's version is checked against its `expectedVersion`; a stream whose events are all
  * stored already with the same content is an idempotent replay and comes back with
@@ -45,7 +39,7 @@ export async function appendToStreams(
   appends: readonly StreamAppend[],
 ): Promise<AppendedEvent[]> {
   const streams: { s: string; e: number | null }[] = [];
-  const events: Record<string, unknown>[] = [];
+  const events: EncodedEvent[] = [];
   const expectedBy = new Map<string, ExpectedVersion>();
   for (const append of appends) {
     if (expectedBy.has(append.streamId)) {
@@ -70,12 +64,14 @@ export async function appendToStreams(
   }
   if (events.length === 0) return [];
   const single =
-    appends.length === 1 ? await appendToOneStream(db, appends[0]!, events) : undefined;
+    appends.length === 1
+      ? await appendThroughGroup(db, appends[0]!.streamId, appends[0]!.expectedVersion, events)
+      : undefined;
   const run = () =>
     sql<AppendRow>`select * from event_store.append(${JSON.stringify(streams)}::jsonb, ${JSON.stringify(events)}::jsonb)`.execute(
       db,
     );
-  let result: { rows: AppendRow[] } | undefined = single;
+  let result: { rows: AppendRow[] } | undefined = single && { rows: single };
   try {
     result ??= await run();
   } catch (error) {
@@ -98,7 +94,7 @@ export async function appendToStreams(
   if (appended > 0) signalAppended(db, appended);
   const byId = new Map(result.rows.map((row) => [row.event_id, row]));
   return events.map((event) => {
-    const row = byId.get(event.id as string);
+    const row = byId.get(event.id);
     if (!row) throw new EventIdConflictError(String(event.id));
     return {
       eventId: row.event_id,
@@ -108,65 +104,6 @@ export async function appendToStreams(
       replayed: row.replayed,
     };
   });
-}
-
-/**
- * The common case, one stream, as one plain SQL statement (no PL/pgSQL): bump or create the
- * stream at the expected version and insert its events. When it inserts nothing (a version
- * conflict or an idempotent replay) or hits a unique event id, it returns undefined and the
- * caller asks event_store.append, which tells those cases apart. Atomic either way: one
- * statement, so a stream is never bumped without its events.
- */
-async function appendToOneStream(
-  db: Kysely<Database>,
-  append: StreamAppend,
-  events: readonly Record<string, unknown>[],
-): Promise<{ rows: AppendRow[] } | undefined> {
-  const expected = encodeExpected(append.expectedVersion);
-  const n = events.length;
-  try {
-    const result = await sql<{
-      event_id: string;
-      stream_version: number;
-      position: number;
-    }>`${sql.raw(PREPARED)}
-      with bumped as (
-        update event_store.streams
-           set version = version + ${n}::bigint, updated_at = now()
-         where stream_id = ${append.streamId}
-           and (${expected}::bigint is null or version = ${expected}::bigint)
-        returning version
-      ),
-      created as (
-        insert into event_store.streams (stream_id, version)
-        select ${append.streamId}, ${n}::bigint
-         where (${expected}::bigint is null or ${expected}::bigint <= 0)
-           and not exists (select 1 from bumped)
-        on conflict (stream_id) do nothing
-        returning version
-      ),
-      v as (select version from bumped union all select version from created)
-      insert into event_store.events
-        (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at)
-      select i.id, ${append.streamId}, v.version - ${n}::bigint + i.i + 1, i.t, i.v, i.d, i.m, i.o
-        from v, jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
-          as i(i int, id uuid, t text, v int, d jsonb, m jsonb, o timestamptz)
-       order by i.i
-      returning event_id, stream_version, position`.execute(db);
-    if (result.rows.length !== n) return undefined;
-    return {
-      rows: result.rows.map((row) => ({ ...row, stream_id: append.streamId, replayed: false })),
-    };
-  } catch (error) {
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as { code?: unknown }).code === '23505'
-    ) {
-      return undefined;
-    }
-    throw translateAppendError(error, () => append.expectedVersion);
-  }
 }
 
 const EVENT_COLUMNS = [

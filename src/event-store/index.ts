@@ -2,6 +2,7 @@ export * from './append-signal';
 export * from './event-store';
 export * from './event-store.errors';
 export * from './event-store.types';
+export { groupCommitStats } from './group-commit';
 export * from './log-tail';
 export type { EventStoreTables, EventTable, StreamTable } from './event-store.table';
 export * from './projection';
