@@ -55,7 +55,10 @@ const FILTERS: readonly ReadFilter[] = [
   { party: 'RU' },
   { party: 'UA' },
   { country: 'RU' },
+  // Whole months: answered from the sums plus the spans that began before `from`.
   { from: '2025-05-01', to: '2025-05-31' },
+  { from: '2025-06-01' },
+  { to: '2025-05-31' },
   { from: '2025-04-15' },
   { to: '2025-04-30', party: 'RU' },
 ];

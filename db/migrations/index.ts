@@ -8,6 +8,7 @@ import * as appendFailedStreamLookup from './0006_append_failed_stream_lookup';
 import * as recordedAtMilliseconds from './0007_recorded_at_milliseconds';
 import * as tallySums from './0008_tally_sums';
 import * as currentRowByIncident from './0009_current_row_by_incident';
+import * as longSpans from './0010_long_spans';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_recorded_at_milliseconds': recordedAtMilliseconds,
   '0008_tally_sums': tallySums,
   '0009_current_row_by_incident': currentRowByIncident,
+  '0010_long_spans': longSpans,
 };

@@ -41,10 +41,17 @@ export function incidentConditions(table: string, filter: IncidentFilter): RawBu
   } else {
     conditions.push(sql<SqlBool>`${col('valid_to')} is null`);
   }
-  if (filter.from)
+  if (filter.from) {
+    const from = filter.from.toISOString();
+    conditions.push(sql<SqlBool>`${col('occurred_end')} >= ${from}::timestamptz`);
+    // Implied by the line above, but it bounds the start from below, so an index on occurred_at
+    // reads only the range: a span of up to two days starts at most two days before `from`,
+    // and the longer ones have their own partial index (migration 0010), whose predicate this
+    // must repeat word for word for the planner to use it.
     conditions.push(
-      sql<SqlBool>`${col('occurred_end')} >= ${filter.from.toISOString()}::timestamptz`,
+      sql<SqlBool>`(${col('occurred_at')} >= ${from}::timestamptz - interval '2 days' or ${col('occurred_end')} - ${col('occurred_at')} > interval '2 days')`,
     );
+  }
   if (filter.to)
     conditions.push(sql<SqlBool>`${col('occurred_at')} < ${filter.to.toISOString()}::timestamptz`);
   if (filter.country) conditions.push(sql<SqlBool>`${col('country')} = ${filter.country}`);

@@ -2,7 +2,17 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../database';
 import { incidentConditions, type IncidentFilter } from '../read-filter';
 import { talliesProjection } from './tallies.projection';
-import { CASUALTY_SUMS, COUNTS, linesOf, readSums, STRIKE_SUMS, type SumsKind } from './tally-sums';
+import { kyivMonth } from '../../timeline/time';
+import {
+  CASUALTY_SUMS,
+  COUNTS,
+  linesOf,
+  readMonthWindowSums,
+  readSums,
+  STRIKE_SUMS,
+  type MonthWindow,
+  type SumsKind,
+} from './tally-sums';
 
 /** The tallies a client can ask for. */
 export const TALLY_NAMES = [
@@ -41,6 +51,23 @@ function summed(filter: IncidentFilter): boolean {
   return !filter.from && !filter.to && !filter.country && !filter.region && !filter.party;
 }
 
+/**
+ * When a filter picks incidents by date only, over whole Kyiv months (either end may be open),
+ * the window of months the sums answer it from.
+ */
+function monthWindow(filter: IncidentFilter): MonthWindow | undefined {
+  if (filter.asOf || filter.country || filter.region || filter.party) return undefined;
+  if (!filter.from && !filter.to) return undefined;
+  const before = (at: Date) => new Date(at.getTime() - 1);
+  const startsMonth = (at: Date) => kyivMonth(before(at)) !== kyivMonth(at);
+  if (filter.from && !startsMonth(filter.from)) return undefined;
+  if (filter.to && !startsMonth(filter.to)) return undefined;
+  return {
+    ...(filter.from ? { from: filter.from, firstMonth: kyivMonth(filter.from) } : {}),
+    ...(filter.to ? { lastMonth: kyivMonth(before(filter.to)) } : {}),
+  };
+}
+
 /** The sums' grouping mask of a groupBy (SQL's grouping(): a bit set for each key left out). */
 function maskOf(groupBy: readonly string[], all: readonly string[]): number {
   return all.reduce(
@@ -55,19 +82,25 @@ async function groupedSums(
   kind: SumsKind,
   all: readonly string[],
   groupBy: readonly string[],
-  asOf: Date | undefined,
+  filter: IncidentFilter,
 ): Promise<{ rows: Row[]; totals: Row | undefined }> {
   const mask = maskOf(groupBy, all);
   const totalMask = maskOf([], all);
+  const masks = [...new Set([mask, totalMask])];
+  const orderBy = groupBy.map((key) => all.indexOf(key) + 1);
+  const window = monthWindow(filter);
   const found = await onOneSnapshot(db, (trx) =>
-    readSums(
-      trx,
-      LIVE_TABLES,
-      kind,
-      { masks: [...new Set([mask, totalMask])] },
-      groupBy.map((key) => all.indexOf(key) + 1),
-      asOf,
-    ),
+    window
+      ? readMonthWindowSums(
+          trx,
+          LIVE_TABLES,
+          kind,
+          window,
+          { month: all.indexOf('month') + 1, count: all.length },
+          masks,
+          orderBy,
+        )
+      : readSums(trx, LIVE_TABLES, kind, { masks }, orderBy, filter.asOf),
   );
   const named = (row: Row): Row => {
     const keys = row.keys as (string | null)[];
@@ -183,8 +216,8 @@ export async function queryStrikes(
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
   const noStrikes = { strikes: 0, launched: null, intercepted: null, interceptionRate: null };
-  if (summed(filter)) {
-    const sums = await groupedSums(db, STRIKE_SUMS, STRIKE_ORDER, groupBy, filter.asOf);
+  if (summed(filter) || monthWindow(filter)) {
+    const sums = await groupedSums(db, STRIKE_SUMS, STRIKE_ORDER, groupBy, filter);
     return {
       rows: sums.rows.map(({ figures, ...keys }) => ({
         ...keys,
@@ -233,8 +266,8 @@ export async function queryCasualties(
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
   const noCasualties = { killed: null, injured: null, atLeast: false };
-  if (summed(filter)) {
-    const sums = await groupedSums(db, CASUALTY_SUMS, CASUALTY_ORDER, groupBy, filter.asOf);
+  if (summed(filter) || monthWindow(filter)) {
+    const sums = await groupedSums(db, CASUALTY_SUMS, CASUALTY_ORDER, groupBy, filter);
     return {
       rows: sums.rows.map(({ figures, ...keys }) => ({
         ...keys,
