@@ -6,6 +6,8 @@
  *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node dist/bench/big-log.bench.js [--big-log 10000000] [--samples 2000]
  */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openStore, type Store } from '../src/database';
 import { strikeAppender } from './append.bench';
@@ -32,11 +34,89 @@ export interface Latency {
   perSecond: number;
 }
 
+/** Shared buffers one append touches, mean of several: found in shared_buffers, or read in. */
+export interface BufferUse {
+  hit: number;
+  read: number;
+}
+
 export interface BigLogResult {
   events: number;
   fillSeconds: number;
   empty: Latency;
   big: Latency;
+  /** Why an append slows as the log grows: its buffer use on each log, and the index sizes. */
+  buffers?: { empty: BufferUse; big: BufferUse };
+  indexesMb?: { name: string; mb: number }[];
+  sharedBuffersMb?: number;
+}
+
+interface PlanNode {
+  'Shared Hit Blocks': number;
+  'Shared Read Blocks': number;
+}
+
+/**
+ * The shared buffers of `count` appends of one event to a new stream (through
+ * event_store.append, run under EXPLAIN ANALYZE BUFFERS and rolled back): the index pages an
+ * append touches that were not in shared_buffers show up as reads.
+ */
+async function measureBufferUse(store: Store, count: number): Promise<BufferUse> {
+  let hit = 0;
+  let read = 0;
+  const metadata = sampleMetadata();
+  for (let n = 0; n < count; n++) {
+    const streamId = `incident-${randomUUID()}`;
+    const streams = JSON.stringify([{ s: streamId, e: -1 }]);
+    const events = JSON.stringify([
+      {
+        i: 0,
+        id: randomUUID(),
+        s: streamId,
+        t: 'StrikeReported',
+        v: 1,
+        d: sampleStrike(n),
+        m: metadata,
+        o: null,
+      },
+    ]);
+    await store.db
+      .transaction()
+      .execute(async (trx) => {
+        const plan = await sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>`
+        explain (analyze, buffers, format json)
+        select * from event_store.append(${streams}::jsonb, ${events}::jsonb)`.execute(trx);
+        const top = plan.rows[0]!['QUERY PLAN'][0].Plan;
+        hit += top['Shared Hit Blocks'];
+        read += top['Shared Read Blocks'];
+        // Rolled back: the log stays the size being measured.
+        throw new RolledBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+  }
+  return { hit: hit / count, read: read / count };
+}
+
+class RolledBack extends Error {}
+
+/** The events table's indexes, in MB, and shared_buffers. */
+async function indexSizes(
+  store: Store,
+): Promise<{ indexesMb: { name: string; mb: number }[]; sharedBuffersMb: number }> {
+  const indexes = await sql<{ name: string; bytes: string }>`
+    select c.relname as name, pg_relation_size(c.oid) as bytes
+      from pg_index x join pg_class c on c.oid = x.indexrelid
+     where x.indrelid = 'event_store.events'::regclass order by c.relname`.execute(store.db);
+  const shared = await sql<{ bytes: string }>`
+    select setting::bigint * 8192 as bytes from pg_settings where name = 'shared_buffers'`.execute(
+    store.db,
+  );
+  return {
+    indexesMb: indexes.rows.map((r) => ({ name: r.name, mb: Number(r.bytes) / 2 ** 20 })),
+    sharedBuffersMb: Number(shared.rows[0]!.bytes) / 2 ** 20,
+  };
 }
 
 /** `samples` single-event appends at concurrency 1 after a short warm-up. */
@@ -155,9 +235,18 @@ export async function benchBigLog(bigLog: number, samples: number): Promise<BigL
     try {
       await migrateToLatest(store.db);
       const empty = await measureAppendLatency(store, samples);
+      const emptyBuffers = await measureBufferUse(store, 200);
       const fillSeconds = await fillLog(database.url, bigLog);
       const big = await measureAppendLatency(store, samples);
-      return { events: bigLog, fillSeconds, empty, big };
+      const bigBuffers = await measureBufferUse(store, 200);
+      return {
+        events: bigLog,
+        fillSeconds,
+        empty,
+        big,
+        buffers: { empty: emptyBuffers, big: bigBuffers },
+        ...(await indexSizes(store)),
+      };
     } finally {
       await store.close();
     }
@@ -181,6 +270,13 @@ if (require.main === module) {
         console.log(
           `${name}: p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms (${fmt(l.perSecond)}/s)`,
         );
+      console.log(
+        JSON.stringify({
+          buffers: r.buffers,
+          indexesMb: r.indexesMb,
+          sharedBuffersMb: r.sharedBuffersMb,
+        }),
+      );
     })
     .catch((error: unknown) => {
       console.error(error);
