@@ -128,6 +128,48 @@ describe.each(storesUnderTest())('export and import on %s', (kind) => {
     expect(again).toEqual({ ok: true, imported: 0, skipped: 1 });
   });
 
+  it('stops at a bad line while the batch before it is being inserted, and keeps nothing from it on', async () => {
+    const a = `test-${randomUUID()}`;
+    const lines = [1, 2, 3, 4, 5, 6, 7].map((v) => JSON.stringify(envelope(a, v)));
+    lines[5] = '{"eventId": '; // line 6, in the batch read while lines 3 and 4 go in
+    const result = await importNdjson(t.store.db, chunks(lines.join('\n')), {
+      ...quiet,
+      batchSize: 2,
+    });
+    expect(result).toMatchObject({ ok: false, status: 400, line: 6, imported: 5, skipped: 0 });
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports the batch in flight failing before a bad line read after it, and inserts neither', async () => {
+    const a = `test-${randomUUID()}`;
+    const lines = [
+      envelope(a, 1),
+      envelope(a, 3), // line 2: a gap, found by the insert of lines 1 and 2
+      envelope(a, 2),
+      envelope(a, 3),
+    ].map((e) => JSON.stringify(e));
+    lines.push('not json'); // line 5, read while lines 1 and 2 go in
+    const result = await importNdjson(t.store.db, chunks(lines.join('\n')), {
+      ...quiet,
+      batchSize: 2,
+    });
+    expect(result).toMatchObject({ ok: false, status: 409, line: 2, imported: 1, skipped: 0 });
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1]);
+  });
+
+  it('lets the insert in flight end before a failing body ends the import', async () => {
+    const a = `test-${randomUUID()}`;
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${[1, 2, 3].map((v) => JSON.stringify(envelope(a, v))).join('\n')}\n`);
+      throw new Error('the client went away');
+    }
+    await expect(importNdjson(t.store.db, failing(), { ...quiet, batchSize: 2 })).rejects.toThrow(
+      'the client went away',
+    );
+    // Lines 1 and 2 were a whole batch, sent before the body failed; line 3 never was.
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
   it('reports the first failing line of a batch and keeps the lines before it', async () => {
     const a = `test-${randomUUID()}`;
     const b = `test-${randomUUID()}`;

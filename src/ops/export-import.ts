@@ -451,12 +451,19 @@ async function insertBatch(
   return outcome;
 }
 
+/** An insert in flight, settled either way so that a failure waits for the import to await it. */
+type PendingBatch = Promise<{ outcome: BatchOutcome } | { error: unknown }>;
+
 /**
  * Imports NDJSON envelopes (as export writes them) in atomic batches, reading the body as it
  * arrives: memory stays flat whatever the size. Importing the same file again adds nothing
  * (every event is `skipped`). The first malformed line (400), event id stored with other
  * content or stream-version gap (409) stops the import; everything before that line stays in,
  * so a corrected file can simply be imported again.
+ *
+ * One batch is inserted while the next is read and parsed (PostgreSQL and Node each keep a core
+ * busy), but batches are inserted one after another, each only once the one before committed:
+ * a batch sees its predecessors' streams and event ids, and nothing after a failing batch goes in.
  */
 export async function importNdjson(
   db: Kysely<Database>,
@@ -473,12 +480,15 @@ export async function importNdjson(
   let batch: ImportedEvent[] = [];
   // Event ids of the batch, for a repeat inside it (the store sees the ones of earlier batches).
   let ids = new Map<string, ImportedEvent>();
+  let pending: PendingBatch | undefined;
 
-  const flush = async (): Promise<{ line: number; message: string } | undefined> => {
-    if (batch.length === 0) return undefined;
-    const outcome = await insertBatch(db, batch);
-    batch = [];
-    ids = new Map();
+  /** Waits for the insert in flight, if any; its problem, if it had one. */
+  const settle = async (): Promise<{ line: number; message: string } | undefined> => {
+    if (!pending) return undefined;
+    const settled = await pending;
+    pending = undefined;
+    if ('error' in settled) throw settled.error;
+    const outcome = settled.outcome;
     imported += outcome.imported;
     skipped += outcome.skipped;
     if (progressEvery > 0 && imported + skipped - lastReport >= progressEvery) {
@@ -490,6 +500,21 @@ export async function importNdjson(
     }
     return outcome.problem;
   };
+  /** Starts inserting the batch once the one in flight committed; its problem, if it had one. */
+  const send = async (): Promise<{ line: number; message: string } | undefined> => {
+    const problem = await settle();
+    if (problem || batch.length === 0) return problem;
+    pending = insertBatch(db, batch).then(
+      (outcome) => ({ outcome }),
+      (error: unknown) => ({ error }),
+    );
+    batch = [];
+    ids = new Map();
+    return undefined;
+  };
+  /** Inserts everything read so far and waits for it. */
+  const flush = async (): Promise<{ line: number; message: string } | undefined> =>
+    (await send()) ?? (await settle());
   const stop = (status: 400 | 409, line: number, message: string): ImportResult => ({
     ok: false,
     status,
@@ -499,48 +524,53 @@ export async function importNdjson(
     skipped,
   });
 
-  for await (const item of splitLines(source, options.maxLineBytes ?? 8 * 1024 * 1024)) {
-    if ('error' in item) {
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-      return stop(
-        400,
-        item.line,
-        item.error === 'too-long' ? 'is longer than the limit of a line' : 'is not valid UTF-8',
-      );
-    }
-    if (item.text.trim() === '') continue;
-    const parsed = parseImportLine(item.line, item.text);
-    if (!parsed.ok) {
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-      return stop(400, item.line, parsed.message);
-    }
-    const event = parsed.event;
-    const twin = ids.get(event.eventId);
-    if (twin) {
-      const { line: _a, ...first } = twin;
-      const { line: _b, ...again } = event;
-      if (canonicalJson(first) === canonicalJson(again)) {
-        skipped++;
-        continue;
+  try {
+    for await (const item of splitLines(source, options.maxLineBytes ?? 8 * 1024 * 1024)) {
+      if ('error' in item) {
+        const problem = await flush();
+        if (problem) return stop(409, problem.line, problem.message);
+        return stop(
+          400,
+          item.line,
+          item.error === 'too-long' ? 'is longer than the limit of a line' : 'is not valid UTF-8',
+        );
       }
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-      return stop(
-        409,
-        event.line,
-        `event ${event.eventId} appears on line ${twin.line} with other content`,
-      );
+      if (item.text.trim() === '') continue;
+      const parsed = parseImportLine(item.line, item.text);
+      if (!parsed.ok) {
+        const problem = await flush();
+        if (problem) return stop(409, problem.line, problem.message);
+        return stop(400, item.line, parsed.message);
+      }
+      const event = parsed.event;
+      const twin = ids.get(event.eventId);
+      if (twin) {
+        const { line: _a, ...first } = twin;
+        const { line: _b, ...again } = event;
+        if (canonicalJson(first) === canonicalJson(again)) {
+          skipped++;
+          continue;
+        }
+        const problem = await flush();
+        if (problem) return stop(409, problem.line, problem.message);
+        return stop(
+          409,
+          event.line,
+          `event ${event.eventId} appears on line ${twin.line} with other content`,
+        );
+      }
+      ids.set(event.eventId, event);
+      batch.push(event);
+      if (batch.length >= batchSize) {
+        const problem = await send();
+        if (problem) return stop(409, problem.line, problem.message);
+      }
     }
-    ids.set(event.eventId, event);
-    batch.push(event);
-    if (batch.length >= batchSize) {
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-    }
+    const problem = await flush();
+    if (problem) return stop(409, problem.line, problem.message);
+    return { ok: true, imported, skipped };
+  } finally {
+    // The body failed (or a batch threw): the insert in flight still ends before the import does.
+    if (pending) await pending;
   }
-  const problem = await flush();
-  if (problem) return stop(409, problem.line, problem.message);
-  return { ok: true, imported, skipped };
 }
