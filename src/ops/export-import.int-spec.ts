@@ -170,6 +170,54 @@ describe.each(storesUnderTest())('export and import on %s', (kind) => {
     expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1, 2]);
   });
 
+  it('keeps the lines of a batch before a stream that does not continue the store', async () => {
+    const a = `test-${randomUUID()}`;
+    const b = `test-${randomUUID()}`;
+    expect(
+      await importNdjson(t.store.db, chunks(JSON.stringify(envelope(a, 1))), quiet),
+    ).toMatchObject({ ok: true, imported: 1 });
+    // Consecutive within the batch, but stream a is at version 1 in the store: 3 leaves a gap.
+    const file = [envelope(b, 1), envelope(b, 2), envelope(a, 3), envelope(b, 3)]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const result = await importNdjson(t.store.db, chunks(file), quiet);
+    expect(result).toMatchObject({ ok: false, status: 409, line: 3, imported: 2, skipped: 0 });
+    expect((await readStream(t.store.db, b)).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1]);
+  });
+
+  it('skips stored events amid new ones, and takes new batches after a replayed one', async () => {
+    const a = `test-${randomUUID()}`;
+    const events = [1, 2, 3, 4, 5, 6, 7].map((v) => envelope(a, v));
+    const text = (list: unknown[]) => list.map((e) => JSON.stringify(e)).join('\n');
+    expect(
+      await importNdjson(t.store.db, chunks(text([events[0], events[1], events[3]])), quiet),
+    ).toMatchObject({ ok: false, line: 3, imported: 2 });
+    // Batches of 2: [1, 2] all stored, [3, 4] new, [5, 6] new, [7] new.
+    expect(
+      await importNdjson(t.store.db, chunks(text(events)), { ...quiet, batchSize: 2 }),
+    ).toEqual({ ok: true, imported: 5, skipped: 2 });
+    const stored = await readStream(t.store.db, a);
+    expect(stored.map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+    const version = await t.store.db
+      .selectFrom('event_store.streams')
+      .select('version')
+      .where('stream_id', '=', a)
+      .executeTakeFirstOrThrow();
+    expect(Number(version.version)).toBe(7);
+    // A stored event inside a batch of new ones.
+    const more = [8, 9, 10].map((v) => envelope(a, v));
+    expect(await importNdjson(t.store.db, chunks(text([more[0]])), quiet)).toMatchObject({
+      ok: true,
+      imported: 1,
+    });
+    expect(await importNdjson(t.store.db, chunks(text([events[6], ...more])), quiet)).toEqual({
+      ok: true,
+      imported: 2,
+      skipped: 2,
+    });
+  });
+
   it('reports the first failing line of a batch and keeps the lines before it', async () => {
     const a = `test-${randomUUID()}`;
     const b = `test-${randomUUID()}`;

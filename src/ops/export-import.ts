@@ -319,17 +319,95 @@ interface BatchRow {
   problem_expected: number | string | null;
 }
 
+/** Each stream of a batch with its first and last version; undefined when one skips a version. */
+function streamRuns(
+  events: readonly ImportedEvent[],
+): { s: string; f: number; l: number }[] | undefined {
+  const runs = new Map<string, { s: string; f: number; l: number }>();
+  for (const e of events) {
+    const run = runs.get(e.streamId);
+    if (!run) runs.set(e.streamId, { s: e.streamId, f: e.streamVersion, l: e.streamVersion });
+    else if (e.streamVersion !== run.l + 1) return undefined;
+    else run.l = e.streamVersion;
+  }
+  return [...runs.values()];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
+  );
+}
+
 /**
- * Inserts one batch in one statement (so one transaction): events whose id is stored with the
- * same content are skipped; the rest must continue their streams (version n+1 after the stream's
- * version in the store, or after the batch's previous event of that stream). Everything before
- * the first line that fails either check is inserted, nothing from it on; stream versions are
- * upserted from what was inserted. Positions and transaction ids are the target store's.
+ * The common case of a batch, in a statement that checks one row per stream rather than one per
+ * event: no event id is in the store yet (the unique index proves it as it inserts) and each
+ * stream continues where the store has it, its versions consecutive within the batch. Inserts
+ * the whole batch and answers true, or inserts nothing and answers false, for the statement
+ * that checks event by event.
+ */
+async function insertNewBatch(
+  db: Kysely<Database>,
+  payload: string,
+  runs: readonly { s: string; f: number; l: number }[],
+): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ behind: number | string }>`
+      with runs as (
+        select * from jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
+          as u(s text, f bigint, l bigint)
+      ),
+      behind as (
+        select count(*) as n
+          from runs u
+          left join event_store.streams st on st.stream_id = u.s
+         where coalesce(st.version, 0) <> u.f - 1
+      ),
+      inserted as (
+        insert into event_store.events
+          (event_id, stream_id, stream_version, type, schema_version, data, metadata,
+           occurred_at, recorded_at)
+        select i.id, i.s, i.v, i.t, i.sv, i.d, i.m, i.o, i.r
+          from jsonb_to_recordset(${payload}::jsonb)
+            as i(n int, id uuid, s text, v bigint, t text, sv int, d jsonb, m jsonb,
+                 o timestamptz, r timestamptz)
+         where (select n from behind) = 0
+         order by i.n
+        returning 1
+      ),
+      bumped as (
+        insert into event_store.streams as st (stream_id, version)
+        select s, l from runs where (select n from behind) = 0
+        on conflict (stream_id) do update
+          set version = excluded.version, updated_at = now()
+          where st.version < excluded.version
+        returning 1
+      )
+      select (select n from behind) as behind,
+             (select count(*) from inserted) as imported,
+             (select count(*) from bumped) as streams`.execute(db);
+    return Number(rows[0]!.behind) === 0;
+  } catch (error) {
+    // An event id already stored (a replay), or a version a concurrent append took: nothing of
+    // the statement stayed; the statement that checks event by event tells which.
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Inserts one batch atomically: events whose id is stored with the same content are skipped;
+ * the rest must continue their streams (version n+1 after the stream's version in the store, or
+ * after the batch's previous event of that stream). Everything before the first line that fails
+ * either check is inserted, nothing from it on; stream versions are upserted from what was
+ * inserted. Positions and transaction ids are the target store's. With `tryNew`, the cheaper
+ * statement for a batch of new events goes first; `checked` tells whether it was not enough.
  */
 async function insertBatch(
   db: Kysely<Database>,
   events: readonly ImportedEvent[],
-): Promise<BatchOutcome> {
+  tryNew: boolean,
+): Promise<BatchOutcome & { checked: boolean }> {
   const payload = JSON.stringify(
     events.map((e) => ({
       n: e.line,
@@ -344,6 +422,20 @@ async function insertBatch(
       r: e.recordedAt,
     })),
   );
+  const runs = tryNew ? streamRuns(events) : undefined;
+  if (runs && (await insertNewBatch(db, payload, runs))) {
+    signalAppended(db, events.length);
+    return { imported: events.length, skipped: 0, checked: false };
+  }
+  return { ...(await insertCheckedBatch(db, events, payload)), checked: true };
+}
+
+/** `insertBatch`, event by event, in one statement (so one transaction). */
+async function insertCheckedBatch(
+  db: Kysely<Database>,
+  events: readonly ImportedEvent[],
+  payload: string,
+): Promise<BatchOutcome> {
   let result: { rows: BatchRow[] };
   try {
     result = await sql<BatchRow>`
@@ -410,11 +502,7 @@ async function insertBatch(
              (select expected from problem) as problem_expected`.execute(db);
   } catch (error) {
     // A concurrent append took a version of one of these streams between the check and the insert.
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as { code?: unknown }).code === '23505'
-    ) {
+    if (isUniqueViolation(error)) {
       return {
         imported: 0,
         skipped: 0,
@@ -452,7 +540,7 @@ async function insertBatch(
 }
 
 /** An insert in flight, settled either way so that a failure waits for the import to await it. */
-type PendingBatch = Promise<{ outcome: BatchOutcome } | { error: unknown }>;
+type PendingBatch = Promise<{ outcome: BatchOutcome & { checked: boolean } } | { error: unknown }>;
 
 /**
  * Imports NDJSON envelopes (as export writes them) in atomic batches, reading the body as it
@@ -481,6 +569,9 @@ export async function importNdjson(
   // Event ids of the batch, for a repeat inside it (the store sees the ones of earlier batches).
   let ids = new Map<string, ImportedEvent>();
   let pending: PendingBatch | undefined;
+  // A replay skips batch after batch: once one was, the next go straight to the checked insert
+  // (the insert of new events would only fail on them) until one skips nothing.
+  let tryNew = true;
 
   /** Waits for the insert in flight, if any; its problem, if it had one. */
   const settle = async (): Promise<{ line: number; message: string } | undefined> => {
@@ -489,6 +580,7 @@ export async function importNdjson(
     pending = undefined;
     if ('error' in settled) throw settled.error;
     const outcome = settled.outcome;
+    tryNew = !outcome.checked || outcome.skipped === 0;
     imported += outcome.imported;
     skipped += outcome.skipped;
     if (progressEvery > 0 && imported + skipped - lastReport >= progressEvery) {
@@ -504,7 +596,7 @@ export async function importNdjson(
   const send = async (): Promise<{ line: number; message: string } | undefined> => {
     const problem = await settle();
     if (problem || batch.length === 0) return problem;
-    pending = insertBatch(db, batch).then(
+    pending = insertBatch(db, batch, tryNew).then(
       (outcome) => ({ outcome }),
       (error: unknown) => ({ error }),
     );
