@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { openTestStore, storesUnderTest, type TestStore } from '../../test/store-harness';
 import { appendToStreams, readStream } from '../event-store';
-import { importNdjson, readLogForExport, splitLines, type NdjsonLine } from './export-import';
+import {
+  importNdjson,
+  parseImportLine,
+  readLogForExport,
+  splitLines,
+  type NdjsonLine,
+} from './export-import';
 
 async function collect(source: AsyncIterable<Buffer | string>, max = 100): Promise<NdjsonLine[]> {
   const lines: NdjsonLine[] = [];
@@ -50,6 +56,42 @@ describe('splitLines', () => {
       { line: 1, text: 'ok' },
       { line: 2, error: 'not-utf8' },
     ]);
+  });
+});
+
+describe('parseImportLine', () => {
+  const line = (data: unknown, metadata: unknown = {}) =>
+    JSON.stringify({
+      ...envelope('test-x', 1),
+      data: { speaker: 'S', text: 't', ...(data as object) },
+      metadata,
+    });
+
+  it('refuses U+0000 and unpaired surrogates however the line spells them', () => {
+    for (const [text, path] of [
+      [line({ text: 'a\u0000b' }), 'data.text'],
+      [line({ text: 'x\ud800' }), 'data.text'],
+      [line({}, { note: '\udc00' }), 'metadata.note'],
+      // A raw pair beside an escaped unpaired one; then an unpaired one raw in the line.
+      [line({}, { ['\ud83d\ude00']: 'ok', k: 'x\ud83d' }), 'metadata.k'],
+      [line({ text: 'ok' }).replace('"text":"ok"', '"text":"\ud800"'), 'data.text'],
+    ] as const) {
+      const parsed = parseImportLine(1, text);
+      expect(parsed).toEqual({
+        ok: false,
+        message: expect.stringContaining(`${path} holds U+0000`),
+      });
+    }
+  });
+
+  it('takes text that only looks like an escape, and paired surrogates', () => {
+    for (const text of [
+      line({ text: 'C:\\u0000 is a path' }),
+      line({ text: 'smile \ud83d\ude00' }),
+      line({ text: 'smile \ud83d\ude00' }).replace('\ud83d\ude00', '\\ud83d\\ude00'),
+    ]) {
+      expect(parseImportLine(1, text)).toMatchObject({ ok: true });
+    }
   });
 });
 

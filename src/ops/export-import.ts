@@ -189,6 +189,9 @@ const DATE_TIME =
 // Neither may be stored: PostgreSQL's jsonb refuses U+0000 and unpaired surrogates.
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|\p{Surrogate}/u;
+// A parsed string can hold either only if the line spells it as a \u escape or holds an unpaired
+// surrogate itself (JSON takes no raw U+0000): most lines have neither, and skip the walk.
+const MAYBE_UNSTORABLE = /\\u|\p{Surrogate}/u;
 
 /** The first string (key or value) in a JSON value that jsonb cannot store, as a path. */
 function findUnstorable(value: unknown, path: string): string | undefined {
@@ -260,7 +263,9 @@ export function parseImportLine(
   if (!isDateTime(e.recordedAt)) problems.push('recordedAt must be a date-time with an offset');
   if (!isJsonObject(e.data)) problems.push('data must be a JSON object');
   if (!isJsonObject(e.metadata)) problems.push('metadata must be a JSON object');
-  const unstorable = findUnstorable(e.data, 'data') ?? findUnstorable(e.metadata, 'metadata');
+  const unstorable = MAYBE_UNSTORABLE.test(text)
+    ? (findUnstorable(e.data, 'data') ?? findUnstorable(e.metadata, 'metadata'))
+    : undefined;
   if (unstorable !== undefined)
     problems.push(`${unstorable} holds U+0000 or an unpaired surrogate, which cannot be stored`);
   if (problems.length > 0) return { ok: false, message: problems.join('; ') };
