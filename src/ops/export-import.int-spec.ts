@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { openTestStore, storesUnderTest, type TestStore } from '../../test/store-harness';
 import { appendToStreams, readStream } from '../event-store';
-import { importNdjson, readLogForExport, splitLines, type NdjsonLine } from './export-import';
+import {
+  importNdjson,
+  parseImportLine,
+  readLogForExport,
+  splitLines,
+  type NdjsonLine,
+} from './export-import';
 
 async function collect(source: AsyncIterable<Buffer | string>, max = 100): Promise<NdjsonLine[]> {
   const lines: NdjsonLine[] = [];
@@ -50,6 +56,42 @@ describe('splitLines', () => {
       { line: 1, text: 'ok' },
       { line: 2, error: 'not-utf8' },
     ]);
+  });
+});
+
+describe('parseImportLine', () => {
+  const line = (data: unknown, metadata: unknown = {}) =>
+    JSON.stringify({
+      ...envelope('test-x', 1),
+      data: { speaker: 'S', text: 't', ...(data as object) },
+      metadata,
+    });
+
+  it('refuses U+0000 and unpaired surrogates however the line spells them', () => {
+    for (const [text, path] of [
+      [line({ text: 'a\u0000b' }), 'data.text'],
+      [line({ text: 'x\ud800' }), 'data.text'],
+      [line({}, { note: '\udc00' }), 'metadata.note'],
+      // A raw pair beside an escaped unpaired one; then an unpaired one raw in the line.
+      [line({}, { ['\ud83d\ude00']: 'ok', k: 'x\ud83d' }), 'metadata.k'],
+      [line({ text: 'ok' }).replace('"text":"ok"', '"text":"\ud800"'), 'data.text'],
+    ] as const) {
+      const parsed = parseImportLine(1, text);
+      expect(parsed).toEqual({
+        ok: false,
+        message: expect.stringContaining(`${path} holds U+0000`),
+      });
+    }
+  });
+
+  it('takes text that only looks like an escape, and paired surrogates', () => {
+    for (const text of [
+      line({ text: 'C:\\u0000 is a path' }),
+      line({ text: 'smile \ud83d\ude00' }),
+      line({ text: 'smile \ud83d\ude00' }).replace('\ud83d\ude00', '\\ud83d\\ude00'),
+    ]) {
+      expect(parseImportLine(1, text)).toMatchObject({ ok: true });
+    }
   });
 });
 
@@ -126,6 +168,96 @@ describe.each(storesUnderTest())('export and import on %s', (kind) => {
     // Importing the export again is a replay, not a conflict.
     const again = await importNdjson(t.store.db, chunks(JSON.stringify(exported)), quiet);
     expect(again).toEqual({ ok: true, imported: 0, skipped: 1 });
+  });
+
+  it('stops at a bad line while the batch before it is being inserted, and keeps nothing from it on', async () => {
+    const a = `test-${randomUUID()}`;
+    const lines = [1, 2, 3, 4, 5, 6, 7].map((v) => JSON.stringify(envelope(a, v)));
+    lines[5] = '{"eventId": '; // line 6, in the batch read while lines 3 and 4 go in
+    const result = await importNdjson(t.store.db, chunks(lines.join('\n')), {
+      ...quiet,
+      batchSize: 2,
+    });
+    expect(result).toMatchObject({ ok: false, status: 400, line: 6, imported: 5, skipped: 0 });
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports the batch in flight failing before a bad line read after it, and inserts neither', async () => {
+    const a = `test-${randomUUID()}`;
+    const lines = [
+      envelope(a, 1),
+      envelope(a, 3), // line 2: a gap, found by the insert of lines 1 and 2
+      envelope(a, 2),
+      envelope(a, 3),
+    ].map((e) => JSON.stringify(e));
+    lines.push('not json'); // line 5, read while lines 1 and 2 go in
+    const result = await importNdjson(t.store.db, chunks(lines.join('\n')), {
+      ...quiet,
+      batchSize: 2,
+    });
+    expect(result).toMatchObject({ ok: false, status: 409, line: 2, imported: 1, skipped: 0 });
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1]);
+  });
+
+  it('lets the insert in flight end before a failing body ends the import', async () => {
+    const a = `test-${randomUUID()}`;
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${[1, 2, 3].map((v) => JSON.stringify(envelope(a, v))).join('\n')}\n`);
+      throw new Error('the client went away');
+    }
+    await expect(importNdjson(t.store.db, failing(), { ...quiet, batchSize: 2 })).rejects.toThrow(
+      'the client went away',
+    );
+    // Lines 1 and 2 were a whole batch, sent before the body failed; line 3 never was.
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
+  it('keeps the lines of a batch before a stream that does not continue the store', async () => {
+    const a = `test-${randomUUID()}`;
+    const b = `test-${randomUUID()}`;
+    expect(
+      await importNdjson(t.store.db, chunks(JSON.stringify(envelope(a, 1))), quiet),
+    ).toMatchObject({ ok: true, imported: 1 });
+    // Consecutive within the batch, but stream a is at version 1 in the store: 3 leaves a gap.
+    const file = [envelope(b, 1), envelope(b, 2), envelope(a, 3), envelope(b, 3)]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const result = await importNdjson(t.store.db, chunks(file), quiet);
+    expect(result).toMatchObject({ ok: false, status: 409, line: 3, imported: 2, skipped: 0 });
+    expect((await readStream(t.store.db, b)).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1]);
+  });
+
+  it('skips stored events amid new ones, and takes new batches after a replayed one', async () => {
+    const a = `test-${randomUUID()}`;
+    const events = [1, 2, 3, 4, 5, 6, 7].map((v) => envelope(a, v));
+    const text = (list: unknown[]) => list.map((e) => JSON.stringify(e)).join('\n');
+    expect(
+      await importNdjson(t.store.db, chunks(text([events[0], events[1], events[3]])), quiet),
+    ).toMatchObject({ ok: false, line: 3, imported: 2 });
+    // Batches of 2: [1, 2] all stored, [3, 4] new, [5, 6] new, [7] new.
+    expect(
+      await importNdjson(t.store.db, chunks(text(events)), { ...quiet, batchSize: 2 }),
+    ).toEqual({ ok: true, imported: 5, skipped: 2 });
+    const stored = await readStream(t.store.db, a);
+    expect(stored.map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+    const version = await t.store.db
+      .selectFrom('event_store.streams')
+      .select('version')
+      .where('stream_id', '=', a)
+      .executeTakeFirstOrThrow();
+    expect(Number(version.version)).toBe(7);
+    // A stored event inside a batch of new ones.
+    const more = [8, 9, 10].map((v) => envelope(a, v));
+    expect(await importNdjson(t.store.db, chunks(text([more[0]])), quiet)).toMatchObject({
+      ok: true,
+      imported: 1,
+    });
+    expect(await importNdjson(t.store.db, chunks(text([events[6], ...more])), quiet)).toEqual({
+      ok: true,
+      imported: 2,
+      skipped: 2,
+    });
   });
 
   it('reports the first failing line of a batch and keeps the lines before it', async () => {

@@ -189,6 +189,9 @@ const DATE_TIME =
 // Neither may be stored: PostgreSQL's jsonb refuses U+0000 and unpaired surrogates.
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|\p{Surrogate}/u;
+// A parsed string can hold either only if the line spells it as a \u escape or holds an unpaired
+// surrogate itself (JSON takes no raw U+0000): most lines have neither, and skip the walk.
+const MAYBE_UNSTORABLE = /\\u|\p{Surrogate}/u;
 
 /** The first string (key or value) in a JSON value that jsonb cannot store, as a path. */
 function findUnstorable(value: unknown, path: string): string | undefined {
@@ -260,7 +263,9 @@ export function parseImportLine(
   if (!isDateTime(e.recordedAt)) problems.push('recordedAt must be a date-time with an offset');
   if (!isJsonObject(e.data)) problems.push('data must be a JSON object');
   if (!isJsonObject(e.metadata)) problems.push('metadata must be a JSON object');
-  const unstorable = findUnstorable(e.data, 'data') ?? findUnstorable(e.metadata, 'metadata');
+  const unstorable = MAYBE_UNSTORABLE.test(text)
+    ? (findUnstorable(e.data, 'data') ?? findUnstorable(e.metadata, 'metadata'))
+    : undefined;
   if (unstorable !== undefined)
     problems.push(`${unstorable} holds U+0000 or an unpaired surrogate, which cannot be stored`);
   if (problems.length > 0) return { ok: false, message: problems.join('; ') };
@@ -319,17 +324,95 @@ interface BatchRow {
   problem_expected: number | string | null;
 }
 
+/** Each stream of a batch with its first and last version; undefined when one skips a version. */
+function streamRuns(
+  events: readonly ImportedEvent[],
+): { s: string; f: number; l: number }[] | undefined {
+  const runs = new Map<string, { s: string; f: number; l: number }>();
+  for (const e of events) {
+    const run = runs.get(e.streamId);
+    if (!run) runs.set(e.streamId, { s: e.streamId, f: e.streamVersion, l: e.streamVersion });
+    else if (e.streamVersion !== run.l + 1) return undefined;
+    else run.l = e.streamVersion;
+  }
+  return [...runs.values()];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
+  );
+}
+
 /**
- * Inserts one batch in one statement (so one transaction): events whose id is stored with the
- * same content are skipped; the rest must continue their streams (version n+1 after the stream's
- * version in the store, or after the batch's previous event of that stream). Everything before
- * the first line that fails either check is inserted, nothing from it on; stream versions are
- * upserted from what was inserted. Positions and transaction ids are the target store's.
+ * The common case of a batch, in a statement that checks one row per stream rather than one per
+ * event: no event id is in the store yet (the unique index proves it as it inserts) and each
+ * stream continues where the store has it, its versions consecutive within the batch. Inserts
+ * the whole batch and answers true, or inserts nothing and answers false, for the statement
+ * that checks event by event.
+ */
+async function insertNewBatch(
+  db: Kysely<Database>,
+  payload: string,
+  runs: readonly { s: string; f: number; l: number }[],
+): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ behind: number | string }>`
+      with runs as (
+        select * from jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
+          as u(s text, f bigint, l bigint)
+      ),
+      behind as (
+        select count(*) as n
+          from runs u
+          left join event_store.streams st on st.stream_id = u.s
+         where coalesce(st.version, 0) <> u.f - 1
+      ),
+      inserted as (
+        insert into event_store.events
+          (event_id, stream_id, stream_version, type, schema_version, data, metadata,
+           occurred_at, recorded_at)
+        select i.id, i.s, i.v, i.t, i.sv, i.d, i.m, i.o, i.r
+          from jsonb_to_recordset(${payload}::jsonb)
+            as i(n int, id uuid, s text, v bigint, t text, sv int, d jsonb, m jsonb,
+                 o timestamptz, r timestamptz)
+         where (select n from behind) = 0
+         order by i.n
+        returning 1
+      ),
+      bumped as (
+        insert into event_store.streams as st (stream_id, version)
+        select s, l from runs where (select n from behind) = 0
+        on conflict (stream_id) do update
+          set version = excluded.version, updated_at = now()
+          where st.version < excluded.version
+        returning 1
+      )
+      select (select n from behind) as behind,
+             (select count(*) from inserted) as imported,
+             (select count(*) from bumped) as streams`.execute(db);
+    return Number(rows[0]!.behind) === 0;
+  } catch (error) {
+    // An event id already stored (a replay), or a version a concurrent append took: nothing of
+    // the statement stayed; the statement that checks event by event tells which.
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Inserts one batch atomically: events whose id is stored with the same content are skipped;
+ * the rest must continue their streams (version n+1 after the stream's version in the store, or
+ * after the batch's previous event of that stream). Everything before the first line that fails
+ * either check is inserted, nothing from it on; stream versions are upserted from what was
+ * inserted. Positions and transaction ids are the target store's. With `tryNew`, the cheaper
+ * statement for a batch of new events goes first; `checked` tells whether it was not enough.
  */
 async function insertBatch(
   db: Kysely<Database>,
   events: readonly ImportedEvent[],
-): Promise<BatchOutcome> {
+  tryNew: boolean,
+): Promise<BatchOutcome & { checked: boolean }> {
   const payload = JSON.stringify(
     events.map((e) => ({
       n: e.line,
@@ -344,6 +427,20 @@ async function insertBatch(
       r: e.recordedAt,
     })),
   );
+  const runs = tryNew ? streamRuns(events) : undefined;
+  if (runs && (await insertNewBatch(db, payload, runs))) {
+    signalAppended(db, events.length);
+    return { imported: events.length, skipped: 0, checked: false };
+  }
+  return { ...(await insertCheckedBatch(db, events, payload)), checked: true };
+}
+
+/** `insertBatch`, event by event, in one statement (so one transaction). */
+async function insertCheckedBatch(
+  db: Kysely<Database>,
+  events: readonly ImportedEvent[],
+  payload: string,
+): Promise<BatchOutcome> {
   let result: { rows: BatchRow[] };
   try {
     result = await sql<BatchRow>`
@@ -410,11 +507,7 @@ async function insertBatch(
              (select expected from problem) as problem_expected`.execute(db);
   } catch (error) {
     // A concurrent append took a version of one of these streams between the check and the insert.
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as { code?: unknown }).code === '23505'
-    ) {
+    if (isUniqueViolation(error)) {
       return {
         imported: 0,
         skipped: 0,
@@ -451,12 +544,19 @@ async function insertBatch(
   return outcome;
 }
 
+/** An insert in flight, settled either way so that a failure waits for the import to await it. */
+type PendingBatch = Promise<{ outcome: BatchOutcome & { checked: boolean } } | { error: unknown }>;
+
 /**
  * Imports NDJSON envelopes (as export writes them) in atomic batches, reading the body as it
  * arrives: memory stays flat whatever the size. Importing the same file again adds nothing
  * (every event is `skipped`). The first malformed line (400), event id stored with other
  * content or stream-version gap (409) stops the import; everything before that line stays in,
  * so a corrected file can simply be imported again.
+ *
+ * One batch is inserted while the next is read and parsed (PostgreSQL and Node each keep a core
+ * busy), but batches are inserted one after another, each only once the one before committed:
+ * a batch sees its predecessors' streams and event ids, and nothing after a failing batch goes in.
  */
 export async function importNdjson(
   db: Kysely<Database>,
@@ -473,12 +573,19 @@ export async function importNdjson(
   let batch: ImportedEvent[] = [];
   // Event ids of the batch, for a repeat inside it (the store sees the ones of earlier batches).
   let ids = new Map<string, ImportedEvent>();
+  let pending: PendingBatch | undefined;
+  // A replay skips batch after batch: once one was, the next go straight to the checked insert
+  // (the insert of new events would only fail on them) until one skips nothing.
+  let tryNew = true;
 
-  const flush = async (): Promise<{ line: number; message: string } | undefined> => {
-    if (batch.length === 0) return undefined;
-    const outcome = await insertBatch(db, batch);
-    batch = [];
-    ids = new Map();
+  /** Waits for the insert in flight, if any; its problem, if it had one. */
+  const settle = async (): Promise<{ line: number; message: string } | undefined> => {
+    if (!pending) return undefined;
+    const settled = await pending;
+    pending = undefined;
+    if ('error' in settled) throw settled.error;
+    const outcome = settled.outcome;
+    tryNew = !outcome.checked || outcome.skipped === 0;
     imported += outcome.imported;
     skipped += outcome.skipped;
     if (progressEvery > 0 && imported + skipped - lastReport >= progressEvery) {
@@ -490,6 +597,21 @@ export async function importNdjson(
     }
     return outcome.problem;
   };
+  /** Starts inserting the batch once the one in flight committed; its problem, if it had one. */
+  const send = async (): Promise<{ line: number; message: string } | undefined> => {
+    const problem = await settle();
+    if (problem || batch.length === 0) return problem;
+    pending = insertBatch(db, batch, tryNew).then(
+      (outcome) => ({ outcome }),
+      (error: unknown) => ({ error }),
+    );
+    batch = [];
+    ids = new Map();
+    return undefined;
+  };
+  /** Inserts everything read so far and waits for it. */
+  const flush = async (): Promise<{ line: number; message: string } | undefined> =>
+    (await send()) ?? (await settle());
   const stop = (status: 400 | 409, line: number, message: string): ImportResult => ({
     ok: false,
     status,
@@ -499,48 +621,53 @@ export async function importNdjson(
     skipped,
   });
 
-  for await (const item of splitLines(source, options.maxLineBytes ?? 8 * 1024 * 1024)) {
-    if ('error' in item) {
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-      return stop(
-        400,
-        item.line,
-        item.error === 'too-long' ? 'is longer than the limit of a line' : 'is not valid UTF-8',
-      );
-    }
-    if (item.text.trim() === '') continue;
-    const parsed = parseImportLine(item.line, item.text);
-    if (!parsed.ok) {
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-      return stop(400, item.line, parsed.message);
-    }
-    const event = parsed.event;
-    const twin = ids.get(event.eventId);
-    if (twin) {
-      const { line: _a, ...first } = twin;
-      const { line: _b, ...again } = event;
-      if (canonicalJson(first) === canonicalJson(again)) {
-        skipped++;
-        continue;
+  try {
+    for await (const item of splitLines(source, options.maxLineBytes ?? 8 * 1024 * 1024)) {
+      if ('error' in item) {
+        const problem = await flush();
+        if (problem) return stop(409, problem.line, problem.message);
+        return stop(
+          400,
+          item.line,
+          item.error === 'too-long' ? 'is longer than the limit of a line' : 'is not valid UTF-8',
+        );
       }
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-      return stop(
-        409,
-        event.line,
-        `event ${event.eventId} appears on line ${twin.line} with other content`,
-      );
+      if (item.text.trim() === '') continue;
+      const parsed = parseImportLine(item.line, item.text);
+      if (!parsed.ok) {
+        const problem = await flush();
+        if (problem) return stop(409, problem.line, problem.message);
+        return stop(400, item.line, parsed.message);
+      }
+      const event = parsed.event;
+      const twin = ids.get(event.eventId);
+      if (twin) {
+        const { line: _a, ...first } = twin;
+        const { line: _b, ...again } = event;
+        if (canonicalJson(first) === canonicalJson(again)) {
+          skipped++;
+          continue;
+        }
+        const problem = await flush();
+        if (problem) return stop(409, problem.line, problem.message);
+        return stop(
+          409,
+          event.line,
+          `event ${event.eventId} appears on line ${twin.line} with other content`,
+        );
+      }
+      ids.set(event.eventId, event);
+      batch.push(event);
+      if (batch.length >= batchSize) {
+        const problem = await send();
+        if (problem) return stop(409, problem.line, problem.message);
+      }
     }
-    ids.set(event.eventId, event);
-    batch.push(event);
-    if (batch.length >= batchSize) {
-      const problem = await flush();
-      if (problem) return stop(409, problem.line, problem.message);
-    }
+    const problem = await flush();
+    if (problem) return stop(409, problem.line, problem.message);
+    return { ok: true, imported, skipped };
+  } finally {
+    // The body failed (or a batch threw): the insert in flight still ends before the import does.
+    if (pending) await pending;
   }
-  const problem = await flush();
-  if (problem) return stop(409, problem.line, problem.message);
-  return { ok: true, imported, skipped };
 }
