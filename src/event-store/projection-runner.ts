@@ -6,7 +6,7 @@ import { hasHeldBackEvents } from './log-tail';
 import { isTransientError, isUnavailableError } from './event-store.errors';
 import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
-import type { Projection } from './projection';
+import { compareCheckpoints, type Projection } from './projection';
 import type { ProjectionProgress } from './projection-progress';
 
 /** A projection's row in `event_store.projections`. */
@@ -141,6 +141,11 @@ const FOLLOWING: readonly ProjectionStatus[] = ['running', 'rebuilding'];
 export interface ProjectionRunnerOptions {
   /** Events per batch (one transaction each). */
   batchSize?: number;
+  /**
+   * Batches a rebuild's copy applies per transaction (read from the log in one query, applied
+   * `batchSize` events at a time).
+   */
+  rebuildBatches?: number;
   /** The slow poll, in case a notification is lost. */
   pollMs?: number;
   /** Told of a rebuild's progress after each of its batches. */
@@ -161,7 +166,11 @@ export interface ProjectionRunnerOptions {
 export class ProjectionRunner {
   private readonly logger: Logger;
   private readonly batchSize: number;
+  private readonly rebuildBatches: number;
   private readonly pollMs: number;
+  /** The copy's next events, read while the previous ones are applied (see `readCopyEvents`). */
+  private prefetched:
+    { after: LogCheckpoint; events: Promise<StoredEvent[] | undefined> } | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
@@ -176,6 +185,7 @@ export class ProjectionRunner {
   ) {
     this.logger = new Logger(`projection:${projection.name}`);
     this.batchSize = options.batchSize ?? 1000;
+    this.rebuildBatches = options.rebuildBatches ?? 3;
     this.pollMs = options.pollMs ?? 1000;
   }
 
@@ -402,7 +412,7 @@ export class ProjectionRunner {
       transactionId: rebuild.transactionId,
       position: rebuild.position,
     };
-    const events = await readLog(this.store.db, from, { limit: this.batchSize });
+    const events = await this.readCopyEvents(from);
     if (events.length === 0 && rebuild.indexed === false) {
       await this.indexCopies(rebuild, copies);
       return true;
@@ -425,7 +435,13 @@ export class ProjectionRunner {
         ) {
           throw new CheckpointMovedError();
         }
-        await this.projection.apply(trx, events, copies, { rebuilding: current.indexed === false });
+        // Several batches per transaction (nobody sees the copy before the swap, so committing
+        // each is only overhead), each applied on its own so that memory stays a batch's.
+        for (let start = 0; start < events.length; start += this.batchSize) {
+          await this.projection.apply(trx, events.slice(start, start + this.batchSize), copies, {
+            rebuilding: current.indexed === false,
+          });
+        }
         await this.saveRebuild(trx, {
           ...current,
           transactionId: last.transactionId,
@@ -434,11 +450,40 @@ export class ProjectionRunner {
         });
       })
       .catch(async (error: unknown) => {
+        this.prefetched = undefined;
         if (error instanceof CheckpointMovedError) return;
         if (isTransientError(error)) throw error;
         await this.failRebuild(error);
       });
     return true;
+  }
+
+  /**
+   * The copy's events after `after`: taken from the read started during the previous step when
+   * it began there, else read now. When a full read comes back, the next one starts at once, on
+   * another connection of the pool, so the log is read while these events are applied. (Such
+   * a read never goes stale: the events below the snapshot's xmin are final, so it returns a
+   * prefix of what a later read would. It holds no connection while waiting for another, so it
+   * cannot deadlock with the transaction; on the embedded store the two just take turns.)
+   */
+  private async readCopyEvents(after: LogCheckpoint): Promise<StoredEvent[]> {
+    const limit = this.batchSize * this.rebuildBatches;
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    const events =
+      (prefetched && compareCheckpoints(prefetched.after, after) === 0
+        ? await prefetched.events
+        : undefined) ?? (await readLog(this.store.db, after, { limit }));
+    const last = events[events.length - 1];
+    if (last && events.length === limit) {
+      const next = { transactionId: last.transactionId, position: last.position };
+      this.prefetched = {
+        after: next,
+        // A failed read is simply made again by the next step.
+        events: readLog(this.store.db, next, { limit }).catch(() => undefined),
+      };
+    }
+    return events;
   }
 
   /**

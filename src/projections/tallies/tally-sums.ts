@@ -78,13 +78,16 @@ export const STRIKE_SUMS: SumsKind = {
   types: ['StrikeReported'],
   changes: strikeChanges,
   measures: STRIKE_MEASURES,
+  // A row of the changes is one version with its sign (no version is in them twice with one
+  // sign), so its row number stands for it: distinct bigints sort far faster than records,
+  // which took half of a snapshot's fill.
   aggregate: (tables, changes, groups) => sql`
-    with d as (${changes})
+    with d as (select c.*, row_number() over () as n from (${changes}) as c)
     select grouping(${sql.join(STRIKE_COLUMNS)})::smallint as mask,
            array[${sql.join(STRIKE_COLUMNS)}]::text[] as keys,
            coalesce(sum(d.sign), 0) as lines,
-           count(distinct (d.incident_id, d.version)) filter (where d.sign > 0)
-             - count(distinct (d.incident_id, d.version)) filter (where d.sign < 0) as strikes,
+           count(distinct d.n) filter (where d.sign > 0)
+             - count(distinct d.n) filter (where d.sign < 0) as strikes,
            coalesce(sum(d.sign * w.launched), 0) as launched,
            coalesce(sum(d.sign) filter (where w.launched is not null), 0) as launched_lines,
            coalesce(sum(d.sign * w.intercepted), 0) as intercepted,
