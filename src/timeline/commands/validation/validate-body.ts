@@ -141,14 +141,22 @@ interface Cleaning {
   notJson: boolean;
 }
 
-/** trimStrings then screen, in one copy. */
-function clean(value: unknown, place: Place | undefined, state: Cleaning): unknown {
+/**
+ * trimStrings then screen, in one copy. `place` is the container the value sits in and `key`
+ * where in it (undefined for the body itself).
+ */
+function clean(
+  value: unknown,
+  place: Place | undefined,
+  key: string | number,
+  state: Cleaning,
+): unknown {
   switch (typeof value) {
     case 'string': {
       const trimmed = value.trim();
       if (UNSTORABLE.test(trimmed))
         state.errors.push({
-          path: pathOf(place),
+          path: joinPath(pathOf(place), key),
           message: 'must not contain control characters or unpaired surrogates',
         });
       return trimmed;
@@ -158,15 +166,16 @@ function clean(value: unknown, place: Place | undefined, state: Cleaning): unkno
       return value;
     case 'boolean':
       return value;
-    case 'object':
+    case 'object': {
       if (value === null) return value;
+      const at: Place = { parent: place, key };
       if (Array.isArray(value)) {
         const copy = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++)
-          copy[i] = clean(value[i], { parent: place, key: i }, state);
+        for (let i = 0; i < value.length; i++) copy[i] = clean(value[i], at, i, state);
         return copy;
       }
-      return cleanObject(value as Record<string, unknown>, place, state);
+      return cleanObject(value as Record<string, unknown>, at, state);
+    }
     default:
       state.notJson = true;
       return value;
@@ -183,10 +192,9 @@ function cleanObject(
     // trimStrings' copy assigns "__proto__" (it sets the copy's prototype), so screen never
     // sees the key: it vanishes without an error.
     if (key === '__proto__') continue;
-    const at: Place = { parent: place, key };
     if (key in Object.prototype)
-      state.errors.push({ path: pathOf(at), message: 'is not an allowed field' });
-    else copy[key] = clean(value[key], at, state);
+      state.errors.push({ path: joinPath(pathOf(place), key), message: 'is not an allowed field' });
+    else copy[key] = clean(value[key], place, key, state);
   }
   return copy;
 }
