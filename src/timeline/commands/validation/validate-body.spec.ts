@@ -266,7 +266,14 @@ function apply(body: Json, m: Mutation): void {
     const containers = containersOf(body);
     const target = containers[m.at % containers.length]!;
     if (Array.isArray(target)) target.push(m.value as Json);
-    else Object.defineProperty(target, m.key, { value: m.value, enumerable: true, writable: true });
+    // As JSON.parse makes it: an own property even for "__proto__".
+    else
+      Object.defineProperty(target, m.key, {
+        value: m.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return;
   }
   const slots = slotsOf(body);
