@@ -236,8 +236,8 @@ function runRules(
   targetName: string,
   object: object,
   value: unknown,
-  node: ValidationErrorTree,
-): void {
+  failed: Record<string, string> | undefined,
+): Record<string, string> | undefined {
   for (let r = 0; r < rules.length; r++) {
     const { metadata, validators } = rules[r]!;
     if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
@@ -252,16 +252,11 @@ function runRules(
         valid = results.some((r) => r instanceof Promise) || results.every(Boolean);
       }
       if (!valid) {
-        (node.constraints ??= {})[validator.type] = messageOf(
-          targetName,
-          metadata,
-          object,
-          value,
-          validator,
-        );
+        (failed ??= {})[validator.type] = messageOf(targetName, metadata, object, value, validator);
       }
     }
   }
+  return failed;
 }
 
 function keep(node: ValidationErrorTree, into: ValidationErrorTree[]): void {
@@ -329,11 +324,17 @@ function validateObject(
       applies = check(object, value) && applies;
     }
     if (!applies) continue;
-    const node: ValidationErrorTree = { property: property.name };
-    runRules(property.defined, plan.targetName, object, value, node);
-    runRules(property.custom, plan.targetName, object, value, node);
-    validateNested(property.nested, property.objectClass, value, node);
-    keep(node, errors);
+    let failed = runRules(property.defined, plan.targetName, object, value, undefined);
+    failed = runRules(property.custom, plan.targetName, object, value, failed);
+    // A node only for a property that failed or has nested values to look into.
+    if (property.nested.length > 0 && value !== undefined) {
+      const node: ValidationErrorTree = { property: property.name };
+      if (failed) node.constraints = failed;
+      validateNested(property.nested, property.objectClass, value, node);
+      keep(node, errors);
+    } else if (failed) {
+      errors.push({ property: property.name, constraints: failed });
+    }
   }
 }
 
