@@ -19,6 +19,8 @@ import { ValidationUtils } from 'class-validator/cjs/validation/ValidationUtils'
 // The walk mirrors ValidationExecutor with the options validateBody passes (whitelist,
 // forbidNonWhitelisted, forbidUnknownValues, no groups, synchronous): it builds the same error
 // tree, minus the nodes stripEmptyErrors would remove, so one flattening serves both paths.
+// One difference no rule here can see: a constraint's ValidationArguments.object is the body's
+// plain copy rather than an instance of the class (targetName is still the class's name).
 
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
 type Constructor = abstract new (...args: never[]) => object;
@@ -48,7 +50,7 @@ interface PropertyPlan {
   custom: ConstraintPlan[];
   nested: ValidationMetadata[];
   /** The class class-transformer gives objects under this property (at any array depth). */
-  objectClass: ClassPlan | undefined;
+  objectClass: ClassPlan;
 }
 
 interface ClassPlan {
@@ -267,7 +269,7 @@ function keep(node: ValidationErrorTree, into: ValidationErrorTree[]): void {
 /** ValidationExecutor.nestedValidations: arrays item by item, objects by their class, else an error. */
 function validateNested(
   nested: readonly ValidationMetadata[],
-  objectClass: ClassPlan | undefined,
+  objectClass: ClassPlan,
   value: unknown,
   node: ValidationErrorTree,
 ): void {
@@ -280,7 +282,7 @@ function validateNested(
         keep(item, (node.children ??= []));
       }
     } else if (value instanceof Object) {
-      validateObject(objectClass!, value as Record<string, unknown>, (node.children ??= []));
+      validateObject(objectClass, value as Record<string, unknown>, (node.children ??= []));
     } else {
       // The executor names the declaring class as the object here, so $target reads "Function".
       const target = metadata.target as object;
