@@ -151,9 +151,17 @@ export class CommandProcessor {
       states.set(streamId, foldIncident(streamId.slice('incident-'.length), events));
     }
 
+    // The last command that reads each incident's state (its own, or an agreement it names):
+    // after it, folding the decided events into that state would be work for nobody.
+    const lastReader = new Map<string, number>();
+    planned.forEach((p, i) => {
+      lastReader.set(p.streamId, i);
+      if (p.agreementId) lastReader.set(incidentStreamId(p.agreementId), i);
+    });
+
     const appends = new Map<string, StreamAppend>();
     const decisions: Decision[] = [];
-    for (const p of planned) {
+    for (const [i, p] of planned.entries()) {
       const state = states.get(p.streamId) ?? initialIncidentState(p.incidentId);
       let decision: Decision;
       try {
@@ -175,12 +183,18 @@ export class CommandProcessor {
         };
         appends.set(p.streamId, append);
       }
-      let next = state;
-      for (const event of decision.events) {
-        append.events.push(this.toNewEvent(p, event));
-        next = evolve(next, upcast(event.type, CURRENT_SCHEMA_VERSION, event.data), event.eventId);
+      for (const event of decision.events) append.events.push(this.toNewEvent(p, event));
+      if (lastReader.get(p.streamId)! > i) {
+        let next = state;
+        for (const event of decision.events) {
+          next = evolve(
+            next,
+            upcast(event.type, CURRENT_SCHEMA_VERSION, event.data),
+            event.eventId,
+          );
+        }
+        states.set(p.streamId, next);
       }
-      states.set(p.streamId, next);
     }
 
     const appended = await appendToStreams(this.store.db, [...appends.values()]);

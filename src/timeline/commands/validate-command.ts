@@ -12,7 +12,12 @@ import { RecordTalksDto } from './record-talks/record-talks.dto';
 import { ReportCasualtiesDto } from './report-casualties/report-casualties.dto';
 import { ReportStrikeDto } from './report-strike/report-strike.dto';
 import { RetractIncidentDto } from './retract-incident/retract-incident.dto';
-import { validateBody, type BodyValidation, type FieldError } from './validation';
+import {
+  validateBody,
+  validateBodyReflective,
+  type BodyValidation,
+  type FieldError,
+} from './validation';
 import { WarnSanctionsDto } from './warn-sanctions/warn-sanctions.dto';
 
 /** The class-validator class of each command's body. */
@@ -76,22 +81,26 @@ type Mutable = Record<string, unknown>;
 
 /**
  * Checks what class-validator cannot (spans, regions against the country, intercepted against
- * launched) and normalises the body: region names become codes, date-times become UTC.
+ * launched) and normalises the body in place: region names become codes, date-times become UTC.
+ * `body` is a validated plain copy of the DTO, the caller's to change.
  */
-export function normalizeIncidentBody(dto: IncidentBodyDto): {
+export function normalizeIncidentBody(body: Mutable): {
   data: IncidentBody;
   errors: FieldError[];
 } {
   const errors: FieldError[] = [];
-  const body = toPlain(dto) as unknown as Mutable;
+  const occurredAt = body.occurredAt as string;
+  const occurredUntil = body.occurredUntil as string | undefined;
+  const location = body.location as Mutable;
+  const country = location.country as string;
   delete body.incidentId;
   delete body.eventId;
 
-  body.occurredAt = normalizeOccurred(dto.occurredAt);
-  if (dto.occurredUntil !== undefined) {
-    body.occurredUntil = normalizeOccurred(dto.occurredUntil);
-    const from = parseOccurred(dto.occurredAt);
-    const until = parseOccurredUntil(dto.occurredUntil);
+  body.occurredAt = normalizeOccurred(occurredAt);
+  if (occurredUntil !== undefined) {
+    body.occurredUntil = normalizeOccurred(occurredUntil);
+    const from = parseOccurred(occurredAt);
+    const until = parseOccurredUntil(occurredUntil);
     if (!('error' in from) && !('error' in until) && until.instant < from.instant) {
       errors.push({ path: 'occurredUntil', message: 'must not be before occurredAt' });
     }
@@ -107,7 +116,6 @@ export function normalizeIncidentBody(dto: IncidentBodyDto): {
     }
   }
 
-  const country = dto.location.country;
   const toCode = (value: string, path: string): string => {
     const lookup = resolveRegion(value);
     if (!lookup.ok) return value;
@@ -120,7 +128,6 @@ export function normalizeIncidentBody(dto: IncidentBodyDto): {
     return lookup.region.code;
   };
 
-  const location = body.location as Mutable;
   if (Array.isArray(location.regions)) {
     const codes = (location.regions as string[]).map((r, i) => toCode(r, `location.regions[${i}]`));
     location.regions = [...new Set(codes)];
@@ -147,35 +154,55 @@ export function normalizeIncidentBody(dto: IncidentBodyDto): {
   return { data: body as unknown as IncidentBody, errors };
 }
 
-/**
- * Validates a command's parsed JSON body: shape (class-validator), then the rules that span
- * fields, then normalisation. Pure: touches no store.
- */
-export function validateCommand(name: CommandName, plain: unknown): BodyValidation<CommandInput> {
-  const shape = validateBody(COMMAND_DTOS[name], plain);
+/** The command input of a body whose shape passed; `shape.value` is a plain copy. */
+function commandInputOf(
+  name: CommandName,
+  shape: BodyValidation<object>,
+): BodyValidation<CommandInput> {
   if (!shape.ok) return shape;
   if (name === 'correct-incident') {
-    const dto = shape.value as CorrectIncidentDto;
-    return { ok: true, value: { kind: 'correct', name, ...toPlain(dto) } };
+    const body = shape.value as CorrectIncidentDto;
+    return { ok: true, value: { kind: 'correct', name, ...body } };
   }
   if (name === 'retract-incident') {
-    const dto = shape.value as RetractIncidentDto;
-    return { ok: true, value: { kind: 'retract', name, ...toPlain(dto) } };
+    const body = shape.value as RetractIncidentDto;
+    return { ok: true, value: { kind: 'retract', name, ...body } };
   }
   if (!isIncidentCommandName(name)) throw new Error(`unknown command ${String(name)}`);
-  const dto = shape.value as IncidentBodyDto;
-  const { data, errors } = normalizeIncidentBody(dto);
+  const body = shape.value as Mutable;
+  const { incidentId, eventId } = shape.value as IncidentBodyDto;
+  const { data, errors } = normalizeIncidentBody(body);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     value: {
       kind: 'record',
       name,
-      ...(dto.incidentId ? { incidentId: dto.incidentId.toLowerCase() } : {}),
-      ...(dto.eventId ? { eventId: dto.eventId.toLowerCase() } : {}),
+      ...(incidentId ? { incidentId: incidentId.toLowerCase() } : {}),
+      ...(eventId ? { eventId: eventId.toLowerCase() } : {}),
       data,
     },
   };
+}
+
+/**
+ * Validates a command's parsed JSON body: shape (class-validator's rules, compiled), then the
+ * rules that span fields, then normalisation. Pure: touches no store.
+ */
+export function validateCommand(name: CommandName, plain: unknown): BodyValidation<CommandInput> {
+  return commandInputOf(name, validateBody(COMMAND_DTOS[name], plain));
+}
+
+/**
+ * validateCommand on the reference path: class-transformer and class-validator's own executor,
+ * then a JSON copy of the instance. Kept to prove the compiled path gives the same outcome.
+ */
+export function validateCommandReflective(
+  name: CommandName,
+  plain: unknown,
+): BodyValidation<CommandInput> {
+  const shape = validateBodyReflective(COMMAND_DTOS[name], plain);
+  return commandInputOf(name, shape.ok ? { ok: true, value: toPlain(shape.value) } : shape);
 }
 
 /** The English name of a stored region code (for read models and messages). */
