@@ -6,6 +6,7 @@ import {
   checkpointAt,
   EventIdConflictError,
   groupCommitStats,
+  hasEventsAfter,
   LOG_START,
   readLog,
   readStream,
@@ -230,6 +231,21 @@ describe.each(storesUnderTest())('event store on %s', (kind) => {
     const from = await checkpointAt(t.store.db, appended[0]!.position);
     const page = await readLog(t.store.db, from!, { limit: 1 });
     expect(page[0]!.eventId).toBe(appended[1]!.eventId);
+  });
+
+  it('tells a reader whose read came back short that events after it are stored', async () => {
+    const db = t.store.db;
+    const read = await readLog(db, LOG_START, { limit: 100_000 });
+    const end = read.length > 0 ? read[read.length - 1]! : LOG_START;
+    expect(await hasEventsAfter(db, end)).toBe(false);
+    // Committed after the read: nothing is held back now, yet the reader has not seen it (the
+    // question "held back?" answered no here, and a runner slept through its slow poll).
+    await appendToStreams(db, [
+      { streamId: `test-${randomUUID()}`, expectedVersion: 'none', events: [event('Late')] },
+    ]);
+    expect(await hasEventsAfter(db, end)).toBe(true);
+    expect(await hasEventsAfter(db, end, ['Late'])).toBe(true);
+    expect(await hasEventsAfter(db, end, ['Other'])).toBe(false);
   });
 
   if (kind === 'postgres') {

@@ -1,17 +1,26 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
+import type { LogCheckpoint } from './event-store.types';
 
 /**
- * True when committed events wait behind a transaction still in flight: they are stored but
- * not yet safe to read (readLog stops below the oldest running transaction). A reader woken by
- * an append that found nothing new looks again soon when this holds, rather than at its slow poll.
+ * True when events after `after` are stored: committed since the reader's last read, or held
+ * back behind a transaction still in flight (readLog stops below the oldest running one). A
+ * reader whose read came back short looks again soon when this holds, rather than at its slow
+ * poll. Asking "held back now?" instead would miss an event that was held back during the read
+ * and became readable before the question: the reader then slept through the slow poll.
  */
-export async function hasHeldBackEvents(db: Kysely<Database>): Promise<boolean> {
-  const row = await db
+export async function hasEventsAfter(
+  db: Kysely<Database>,
+  after: LogCheckpoint,
+  types?: readonly string[],
+): Promise<boolean> {
+  let query = db
     .selectFrom('event_store.events')
-    .select(sql<number>`1`.as('held'))
-    .where(sql<boolean>`transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`)
-    .limit(1)
-    .executeTakeFirst();
+    .select(sql<number>`1`.as('found'))
+    .where(
+      sql<boolean>`(transaction_id, position) > (${after.transactionId}::xid8, ${after.position}::bigint)`,
+    );
+  if (types && types.length > 0) query = query.where('type', 'in', [...types]);
+  const row = await query.limit(1).executeTakeFirst();
   return row !== undefined;
 }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionLock, Store } from '../database';
 import { readLog } from './event-store';
-import { hasHeldBackEvents } from './log-tail';
+import { hasEventsAfter } from './log-tail';
 import { isTransientError, isUnavailableError } from './event-store.errors';
 import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
@@ -174,6 +174,8 @@ export class ProjectionRunner {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
+  /** Where the last step found the log read to its end (none when it applied events). */
+  private idleAt: LogCheckpoint | undefined;
   private woken = false;
   private lock: SessionLock | undefined;
 
@@ -262,7 +264,7 @@ export class ProjectionRunner {
         // Committed events can wait behind a transaction still in flight (another runner's
         // batch, a writer): look again in a moment rather than at the slow poll.
         if (busy) heldBackDelay = 10;
-        else if (await hasHeldBackEvents(this.store.db)) {
+        else if (this.idleAt && (await hasEventsAfter(this.store.db, this.idleAt))) {
           await this.sleep(heldBackDelay);
           heldBackDelay = Math.min(heldBackDelay * 2, this.pollMs);
         } else await this.sleep(this.pollMs);
@@ -282,10 +284,12 @@ export class ProjectionRunner {
 
   /** One live batch and, while rebuilding, one batch of the copy. True when there was work. */
   private async step(): Promise<boolean> {
+    this.idleAt = undefined;
     const state = await readProjectionState(this.store.db, this.projection.name);
     if (!state || !FOLLOWING.includes(state.status)) return false;
     let busy = false;
     const events = await readLog(this.store.db, state.checkpoint, { limit: this.batchSize });
+    if (events.length === 0) this.idleAt = state.checkpoint;
     if (events.length > 0) {
       await this.applyBatch(state.checkpoint, events);
       busy = true;

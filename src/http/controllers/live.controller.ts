@@ -16,7 +16,7 @@ import { STORE, type Store } from '../../database';
 import {
   APPENDED_CHANNEL,
   checkpointAt,
-  hasHeldBackEvents,
+  hasEventsAfter,
   isUnavailableError,
   LOG_START,
   onAppendedLocally,
@@ -102,7 +102,7 @@ class LiveSession {
         if (events.length === PAGE) continue;
         if (events.length > 0) heldBackMs = HELD_BACK_POLL_MS;
         // Backing off: a long transaction elsewhere may hold the log back for a while.
-        if (await hasHeldBackEvents(this.store.db)) {
+        if (await hasEventsAfter(this.store.db, this.checkpoint, this.types)) {
           await this.sleep(heldBackMs);
           heldBackMs = Math.min(heldBackMs * 2, POLL_MS);
         } else {
