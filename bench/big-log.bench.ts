@@ -46,9 +46,9 @@ export interface BigLogResult {
   empty: Latency;
   big: Latency;
   /** Why an append slows as the log grows: its buffer use on each log, and the index sizes. */
-  buffers?: { empty: BufferUse; big: BufferUse };
-  indexesMb?: { name: string; mb: number }[];
-  sharedBuffersMb?: number;
+  buffers: { empty: BufferUse; big: BufferUse };
+  indexesMb: { name: string; mb: number }[];
+  sharedBuffersMb: number;
 }
 
 interface PlanNode {
@@ -110,9 +110,7 @@ async function indexSizes(
       from pg_index x join pg_class c on c.oid = x.indexrelid
      where x.indrelid = 'event_store.events'::regclass order by c.relname`.execute(store.db);
   const shared = await sql<{ bytes: string }>`
-    select setting::bigint * 8192 as bytes from pg_settings where name = 'shared_buffers'`.execute(
-    store.db,
-  );
+    select pg_size_bytes(current_setting('shared_buffers')) as bytes`.execute(store.db);
   return {
     indexesMb: indexes.rows.map((r) => ({ name: r.name, mb: Number(r.bytes) / 2 ** 20 })),
     sharedBuffersMb: Number(shared.rows[0]!.bytes) / 2 ** 20,

@@ -298,12 +298,8 @@ function bigLogSection(input: ReportInput): string[] {
     `| empty | ${fmt(b.empty.p50Ms, 2)} | ${fmt(b.empty.p99Ms, 2)} | ${fmt(b.empty.perSecond)} |`,
     `| ${fmt(b.events)} events | ${fmt(b.big.p50Ms, 2)} | ${fmt(b.big.p99Ms, 2)} | ${fmt(b.big.perSecond)} |`,
     '',
-    ...(b.buffers && b.indexesMb
-      ? [
-          `Why the tail grows: shared buffers one append touches (EXPLAIN ANALYZE BUFFERS of \`event_store.append\`, one event to a new stream, mean of 200, rolled back): empty log ${fmt(b.buffers.empty.hit, 1)} hit / ${fmt(b.buffers.empty.read, 2)} read in; ${fmt(b.events)} events ${fmt(b.buffers.big.hit, 1)} hit / ${fmt(b.buffers.big.read, 2)} read in. The events table's indexes then take ${b.indexesMb.map((i) => `${i.name} ${fmt(i.mb)} MB`).join(', ')}, against shared_buffers of ${fmt(b.sharedBuffersMb ?? NaN)} MB: the random keys (event ids, stream ids) land on leaf pages that are mostly not in shared_buffers, so an append reads some from the OS page cache and evicts others.`,
-          '',
-        ]
-      : []),
+    `Why the tail grows: shared buffers one append touches (EXPLAIN ANALYZE BUFFERS of \`event_store.append\`, one event to a new stream, mean of 200, rolled back): empty log ${fmt(b.buffers.empty.hit, 1)} hit / ${fmt(b.buffers.empty.read, 2)} read in; ${fmt(b.events)} events ${fmt(b.buffers.big.hit, 1)} hit / ${fmt(b.buffers.big.read, 2)} read in. The events table's indexes then take ${b.indexesMb.map((i) => `${i.name} ${fmt(i.mb)} MB`).join(', ')}, against shared_buffers of ${fmt(b.sharedBuffersMb)} MB: the random keys (event ids, stream ids) land on leaf pages that are mostly not in shared_buffers, so an append reads some from the OS page cache and evicts others.`,
+    '',
   ];
 }
 

@@ -88,6 +88,11 @@ export function translateAppendError(
   return error;
 }
 
+/** True for a unique violation: a key (event id, stream version, …) is already stored. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as DriverError).code === '23505';
+}
+
 // A deadlock, a serialization failure, a lock or statement timeout: the batch did nothing wrong
 // and can simply run again.
 const TRANSIENT_CODES = new Set(['40P01', '40001', '55P03', '57014']);

@@ -5,6 +5,7 @@ import type { EventTable } from './event-store.table';
 import {
   translateAppendError,
   EventIdConflictError,
+  isUniqueViolation,
   StreamVersionConflictError,
 } from './event-store.errors';
 import {
@@ -79,10 +80,7 @@ export async function appendToStreams(
     // A concurrent twin of this very append may have won the race: run once more, and the
     // stored events come back as an idempotent replay (or the conflict is real).
     const racedWithTwin =
-      translated instanceof StreamVersionConflictError ||
-      (typeof error === 'object' &&
-        error !== null &&
-        (error as { code?: unknown }).code === '23505');
+      translated instanceof StreamVersionConflictError || isUniqueViolation(error);
     if (!racedWithTwin) throw translated;
     try {
       result = await run();

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { PREPARED, type Database } from '../database';
-import { isUnavailableError, translateAppendError } from './event-store.errors';
+import { isUnavailableError, isUniqueViolation, translateAppendError } from './event-store.errors';
 import type { ExpectedVersion } from './event-store.types';
 
 /** A row `event_store.append` and the statements here return: where one event landed. */
@@ -203,13 +203,7 @@ async function appendOne(
     if (result.rows.length !== n) return undefined;
     return result.rows.map((row) => ({ ...row, stream_id: streamId, replayed: false }));
   } catch (error) {
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as { code?: unknown }).code === '23505'
-    ) {
-      return undefined;
-    }
+    if (isUniqueViolation(error)) return undefined;
     throw translateAppendError(error, () => expectedVersion);
   }
 }

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
 import {
   compareCheckpoints,
+  isUniqueViolation,
   LOG_START,
   signalAppended,
   type EventEnvelope,
@@ -336,12 +337,6 @@ function streamRuns(
     else run.l = e.streamVersion;
   }
   return [...runs.values()];
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
-  );
 }
 
 /**

@@ -68,6 +68,15 @@ function monthWindow(filter: IncidentFilter): MonthWindow | undefined {
   };
 }
 
+/** How the kept sums answer a filter (now or as of an instant, or over whole months), if they do. */
+function sumsAnswer(
+  filter: IncidentFilter,
+): { asOf: Date | undefined } | { window: MonthWindow } | undefined {
+  if (summed(filter)) return { asOf: filter.asOf };
+  const window = monthWindow(filter);
+  return window && { window };
+}
+
 /** The sums' grouping mask of a groupBy (SQL's grouping(): a bit set for each key left out). */
 function maskOf(groupBy: readonly string[], all: readonly string[]): number {
   return all.reduce(
@@ -82,25 +91,24 @@ async function groupedSums(
   kind: SumsKind,
   all: readonly string[],
   groupBy: readonly string[],
-  filter: IncidentFilter,
+  answer: { asOf: Date | undefined } | { window: MonthWindow },
 ): Promise<{ rows: Row[]; totals: Row | undefined }> {
   const mask = maskOf(groupBy, all);
   const totalMask = maskOf([], all);
   const masks = [...new Set([mask, totalMask])];
   const orderBy = groupBy.map((key) => all.indexOf(key) + 1);
-  const window = monthWindow(filter);
   const found = await onOneSnapshot(db, (trx) =>
-    window
+    'window' in answer
       ? readMonthWindowSums(
           trx,
           LIVE_TABLES,
           kind,
-          window,
+          answer.window,
           { month: all.indexOf('month') + 1, count: all.length },
           masks,
           orderBy,
         )
-      : readSums(trx, LIVE_TABLES, kind, { masks }, orderBy, filter.asOf),
+      : readSums(trx, LIVE_TABLES, kind, { masks }, orderBy, answer.asOf),
   );
   const named = (row: Row): Row => {
     const keys = row.keys as (string | null)[];
@@ -216,8 +224,9 @@ export async function queryStrikes(
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
   const noStrikes = { strikes: 0, launched: null, intercepted: null, interceptionRate: null };
-  if (summed(filter) || monthWindow(filter)) {
-    const sums = await groupedSums(db, STRIKE_SUMS, STRIKE_ORDER, groupBy, filter);
+  const answer = sumsAnswer(filter);
+  if (answer) {
+    const sums = await groupedSums(db, STRIKE_SUMS, STRIKE_ORDER, groupBy, answer);
     return {
       rows: sums.rows.map(({ figures, ...keys }) => ({
         ...keys,
@@ -266,8 +275,9 @@ export async function queryCasualties(
   groupBy: readonly string[],
 ): Promise<{ rows: Row[]; totals: Row }> {
   const noCasualties = { killed: null, injured: null, atLeast: false };
-  if (summed(filter) || monthWindow(filter)) {
-    const sums = await groupedSums(db, CASUALTY_SUMS, CASUALTY_ORDER, groupBy, filter);
+  const answer = sumsAnswer(filter);
+  if (answer) {
+    const sums = await groupedSums(db, CASUALTY_SUMS, CASUALTY_ORDER, groupBy, answer);
     return {
       rows: sums.rows.map(({ figures, ...keys }) => ({
         ...keys,
