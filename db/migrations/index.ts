@@ -9,6 +9,7 @@ import * as recordedAtMilliseconds from './0007_recorded_at_milliseconds';
 import * as tallySums from './0008_tally_sums';
 import * as currentRowByIncident from './0009_current_row_by_incident';
 import * as longSpans from './0010_long_spans';
+import * as appendPlannedPerCall from './0011_append_planned_per_call';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_tally_sums': tallySums,
   '0009_current_row_by_incident': currentRowByIncident,
   '0010_long_spans': longSpans,
+  '0011_append_planned_per_call': appendPlannedPerCall,
 };

@@ -46,6 +46,12 @@ interface Pending {
 // flight gave 0.8 of raw, 3 or 4 gave 0.6–0.7, no limit (every append alone) 0.6. At 64
 // writers 2 in flight gave 1.5× raw, against 0.45 alone. One writer never waits.
 const MAX_IN_FLIGHT = 2;
+// NEW_STREAMS: both statements skip the bump of a stream that must not exist yet (expected
+// 'none'). And the grouped statement finds the streams to bump as `stream_id = any(array)`, not
+// by joining its input: these are named prepared statements, and the generic plan made for a
+// join while event_store.streams was small scanned the whole table, a plan each pool connection
+// kept while the table grew. At 16 writers, new streams went from 4,450 to 7,400 appends/s on
+// one machine, and the rate no longer falls as the store grows.
 // Events per grouped statement; a larger group would hold its rows' locks for longer.
 const MAX_GROUP_EVENTS = 1000;
 
@@ -178,9 +184,11 @@ async function appendOne(
       position: number;
     }>`${sql.raw(PREPARED)}
       with bumped as (
+        -- A stream that must not exist yet is not looked up to be bumped (see NEW_STREAMS).
         update event_store.streams
            set version = version + ${n}::bigint, updated_at = now()
-         where stream_id = ${streamId}
+         where (${expected}::bigint is null or ${expected}::bigint > 0)
+           and stream_id = ${streamId}
            and (${expected}::bigint is null or version = ${expected}::bigint)
         returning version
       ),
@@ -218,6 +226,8 @@ async function appendGroup(db: Kysely<Database>, group: readonly Pending[]): Pro
     e: encodeExpected(p.expected),
     n: p.events.length,
   }));
+  // The streams that may exist, as an array the update looks up in the key (NEW_STREAMS).
+  const existing = streams.filter((x) => x.e === null || x.e > 0).map((x) => x.s);
   const events: (EncodedEvent & { g: number })[] = [];
   for (const pending of group) {
     for (const event of pending.events) events.push({ ...event, g: events.length });
@@ -231,7 +241,8 @@ async function appendGroup(db: Kysely<Database>, group: readonly Pending[]): Pro
       update event_store.streams st
          set version = st.version + input.n, updated_at = now()
         from input
-       where st.stream_id = input.s and (input.e is null or st.version = input.e)
+       where st.stream_id = any(${existing}::text[])
+         and st.stream_id = input.s and (input.e is null or st.version = input.e)
       returning st.stream_id, st.version, input.n
     ),
     created as (
