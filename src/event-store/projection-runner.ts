@@ -47,12 +47,19 @@ export async function readProjectionState(
   );
 }
 
-/** The primary key and unique constraints of a table, as `alter table … add` takes them. */
-async function keyConstraints(trx: Kysely<Database>, table: string): Promise<string[]> {
-  const found = await sql<{ def: string }>`
-    select pg_get_constraintdef(oid) as def from pg_constraint
+// A copy's keys and indexes take the live table's names: the copy lives in another schema until
+// the swap, and by then the live table has left read_model with its own. So a later migration
+// that names an index finds it after a rebuild too.
+
+/** The primary key and unique constraints of a table, with their names. */
+async function keyConstraints(
+  trx: Kysely<Database>,
+  table: string,
+): Promise<{ name: string; def: string }[]> {
+  const found = await sql<{ name: string; def: string }>`
+    select conname as name, pg_get_constraintdef(oid) as def from pg_constraint
      where conrelid = ${table}::regclass and contype in ('p', 'u') order by conname`.execute(trx);
-  return found.rows.map((r) => r.def);
+  return found.rows;
 }
 
 /** `create index` statements for a copy: the table's indexes that back no constraint. */
@@ -62,11 +69,13 @@ async function otherIndexes(trx: Kysely<Database>, table: string, copy: string) 
      where i.indrelid = ${table}::regclass
        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
      order by i.indexrelid`.execute(trx);
-  // "CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING …": the copy's index gets its own name.
+  // "CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING …": the same name, on the copy.
   return found.rows.map((r) =>
-    r.def.replace(/^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ /, (_m, unique?: string) => {
-      return `CREATE ${unique ?? ''}INDEX ON ${copy} `;
-    }),
+    r.def.replace(
+      /^CREATE (UNIQUE )?INDEX (\S+) ON (ONLY )?\S+ /,
+      (_m, unique: string | undefined, name: string) =>
+        `CREATE ${unique ?? ''}INDEX ${name} ON ${copy} `,
+    ),
   );
 }
 
@@ -405,8 +414,10 @@ export class ProjectionRunner {
           await sql`create table ${sql.table(copy)} (like ${sql.table(live)} including all excluding indexes)`.execute(
             trx,
           );
-          for (const constraint of await keyConstraints(trx, live))
-            await sql`alter table ${sql.table(copy)} add ${sql.raw(constraint)}`.execute(trx);
+          for (const key of await keyConstraints(trx, live))
+            await sql`alter table ${sql.table(copy)} add constraint ${sql.id(key.name)} ${sql.raw(key.def)}`.execute(
+              trx,
+            );
         }
         await this.saveRebuild(trx, { ...rebuild, prepared: true, indexed: false });
       });
