@@ -1,5 +1,6 @@
 import { Command, Option, SubCommand } from 'nest-commander';
 import { ROLES, type Role } from '../../config';
+import { isUniqueViolation } from '../../event-store';
 import { CliCommand, print } from '../cli-command';
 import { CliContext } from '../cli-context';
 import { CliError, UsageError } from '../cli-errors';
@@ -67,7 +68,7 @@ export class KeysCreateCommand extends CliCommand {
     try {
       secret = await apiKeys.create(name, roles);
     } catch (error) {
-      if ((error as { code?: unknown }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw new CliError(`a key named ${name} already exists; choose another name`);
       }
       throw error;
