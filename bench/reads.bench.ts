@@ -120,6 +120,31 @@ function seqScans(plan: unknown, found: string[] = []): string[] {
   return found;
 }
 
+export interface ReadFigure {
+  name: string;
+  p50: number;
+  p99: number;
+  /** The same statements through a bare pg client (reads whose p50 is at most BARE_UP_TO_MS). */
+  bareP50?: number;
+  bareP99?: number;
+  seqScans: string[];
+}
+
+// Reads slower than this (the asOf ones) spend their time in PostgreSQL: no bare baseline.
+const BARE_UP_TO_MS = 20;
+
+/** Milliseconds per call, after 5 calls of warm-up. */
+async function timed(samples: number, call: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 5; i++) await call();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = process.hrtime.bigint();
+    await call();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
 export async function measureReads(url: string, samples: number) {
   const captured: LogEvent[] = [];
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
@@ -131,7 +156,13 @@ export async function measureReads(url: string, samples: number) {
     dialect: new PostgresDialect({ pool }),
     log: (e) => void captured.push(e),
   });
-  const results: { name: string; p50: number; p99: number; seqScans: string[] }[] = [];
+  // The baseline: each fast read's statements, as captured, through a bare pg client (no query
+  // builder, no row mapping), timed the same way in the same run. Unnamed statements, as the
+  // reads send them. JIT off, as the store's sessions have it.
+  const bare = new pg.Client({ connectionString: url, options: '-c jit=off' });
+  await bare.connect();
+  bare.on('error', () => undefined);
+  const results: ReadFigure[] = [];
   const middle = await sql<{ recorded_at: Date }>`
     select recorded_at from event_store.events
      order by position offset (select count(*) / 2 from event_store.events) limit 1`.execute(
@@ -147,20 +178,29 @@ export async function measureReads(url: string, samples: number) {
       );
       scans.push(...seqScans(explain.rows[0]?.['QUERY PLAN']));
     }
-    for (let i = 0; i < 5; i++) await c.run(store.db);
-    const times: number[] = [];
-    for (let i = 0; i < samples; i++) {
-      const t0 = process.hrtime.bigint();
-      await c.run(store.db);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
+    const times = await timed(samples, () => c.run(store.db));
+    const statements = captured.map((e) => ({
+      text: e.query.sql,
+      values: [...e.query.parameters],
+    }));
+    const p50 = percentile(times, 50);
+    const bareTimes =
+      p50 <= BARE_UP_TO_MS
+        ? await timed(samples, async () => {
+            for (const statement of statements) await bare.query(statement);
+          })
+        : undefined;
     results.push({
       name: c.name,
-      p50: percentile(times, 50),
+      p50,
       p99: percentile(times, 99),
+      ...(bareTimes
+        ? { bareP50: percentile(bareTimes, 50), bareP99: percentile(bareTimes, 99) }
+        : {}),
       seqScans: [...new Set(scans)],
     });
   }
+  await bare.end();
   await logged.destroy();
   await store.close();
   return results;

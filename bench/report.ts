@@ -4,6 +4,7 @@ import type { BenchSummary } from './check';
 import type { EmmettResult } from './emmett.bench';
 import { fmt, spread, summarize } from './harness';
 import { SERVICE_SETTINGS, type HttpResult } from './http.bench';
+import type { ReadFigure } from './reads.bench';
 
 export const APPEND_CONCURRENCIES = [1, 16, 64] as const;
 
@@ -38,7 +39,7 @@ export interface ReportInput {
   store: string;
   writtenAt: string;
   runs: RunFigures[];
-  reads: { name: string; p50: number; p99: number; seqScans: string[] }[];
+  reads: ReadFigure[];
   visibility: { p50: number; p99: number };
   bigLog: BigLogResult;
   sizes: {
@@ -272,11 +273,13 @@ function readsSection(input: ReportInput): string[] {
   return [
     `## 5. Reads at ${fmt(input.incidents)} incidents (sequential, PostgreSQL)`,
     '',
-    '| read | p50 (ms) | p99 (ms) | sequential scans of big tables (EXPLAIN) |',
-    '| --- | --- | --- | --- |',
+    'Baseline: the same statements, as the read sent them, through a bare `pg` client (no query builder, no row mapping), in the same process right after; for the reads whose p50 is under 20 ms.',
+    '',
+    '| read | p50 (ms) | p99 (ms) | bare pg client: p50 / p99 (ms) | sequential scans of big tables (EXPLAIN) |',
+    '| --- | --- | --- | --- | --- |',
     ...input.reads.map(
       (r) =>
-        `| ${r.name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.seqScans.length === 0 ? 'none' : r.seqScans.join(', ')} |`,
+        `| ${r.name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.bareP50 === undefined || r.bareP99 === undefined ? '—' : `${fmt(r.bareP50, 2)} / ${fmt(r.bareP99, 2)}`} | ${r.seqScans.length === 0 ? 'none' : r.seqScans.join(', ')} |`,
     ),
     '',
     '## 6. Append → visible in the timeline (`minPosition` round trip, in process)',

@@ -100,6 +100,10 @@ const log = (line: string) => {
   process.stderr.write(`[${secondsSince(started).toFixed(1).padStart(5)} s] ${line}\n`);
 };
 
+// Settings a server's configuration file may set that do not change how it performs.
+const COSMETIC_SETTINGS =
+  /^(log_|lc_|ssl|datestyle|timezone|cluster_name|data_directory|hba_file|ident_file|external_pid_file|unix_socket|listen_addresses|port$|default_text_search_config|dynamic_shared_memory_type)/i;
+
 async function describeStore(): Promise<string> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
@@ -107,8 +111,16 @@ async function describeStore(): Promise<string> {
     .server_version;
   const sc = (await client.query<{ synchronous_commit: string }>('show synchronous_commit'))
     .rows[0]!.synchronous_commit;
+  // What the server's own configuration changed from PostgreSQL's built-in defaults.
+  const changed = (
+    await client.query<{ name: string; setting: string; unit: string | null }>(
+      `select name, setting, unit from pg_settings
+        where source = 'configuration file' and setting is distinct from boot_val order by name`,
+    )
+  ).rows.filter((r) => !COSMETIC_SETTINGS.test(r.name));
   await client.end();
-  return `PostgreSQL ${v} (synchronous_commit=${sc}, other settings default)`;
+  const set = changed.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`).join(', ');
+  return `PostgreSQL ${v} (synchronous_commit=${sc}; ${set ? `changed from the defaults by the server's configuration: ${set}; ` : ''}other settings default)`;
 }
 
 async function rawScanRate(url: string): Promise<number> {
