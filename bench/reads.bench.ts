@@ -10,7 +10,7 @@ import {
 } from '../src/projections/tallies/tallies.queries';
 import { queryTimeline } from '../src/projections/timeline/timeline.queries';
 import { kyivDayRange } from '../src/timeline/time';
-import { percentile } from './harness';
+import { percentile, rate } from './harness';
 
 // Reads of every kind against a built data set: p50/p99 and the sequential scans of big tables
 // in their plans.
@@ -133,16 +133,10 @@ export interface ReadFigure {
 // Reads slower than this (the asOf ones) spend their time in PostgreSQL: no bare baseline.
 const BARE_UP_TO_MS = 20;
 
-/** Milliseconds per call, after 5 calls of warm-up. */
+/** Milliseconds per call, one call at a time, after 5 calls of warm-up. */
 async function timed(samples: number, call: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 5; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const t0 = process.hrtime.bigint();
-    await call();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return times;
+  await rate(5, 1, call);
+  return (await rate(samples, 1, call)).latencies;
 }
 
 export async function measureReads(url: string, samples: number) {
