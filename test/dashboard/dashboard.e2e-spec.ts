@@ -4,9 +4,9 @@
  * Screenshots of every view, at 1280 px and at phone width, go to artifacts/screenshots/.
  *
  * Needs /usr/bin/chromium (scripts/install-browser.sh installs it); skipped, saying so, without.
- * Needs the dashboard served at / (registerDashboard wired into createApp).
+ * Needs the dashboard served at / (registerDashboard wired into createApp), built by
+ * test/global-setup.ts before the workers start.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -83,10 +83,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    execFileSync(process.execPath, [join(ROOT, 'dashboard', 'build.mjs'), '--quiet'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
     t = await startTestApp('pglite');
     const index = await fetch(`${t.url}/`);
     const html = await index.text();
