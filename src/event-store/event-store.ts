@@ -154,22 +154,46 @@ export async function readStream(
   return rows.map(toStoredEvent);
 }
 
-/** Reads several streams' events at once, each stream in version order. */
+/**
+ * Reads several streams' events at once, each stream in version order. One index lookup per
+ * stream (a lateral join): asked as `stream_id in (…)`, a log PostgreSQL had no statistics for
+ * (after a bulk load, autovacuum off) was read whole, 300 ms at 1M events, for a few rows.
+ */
 export async function readStreams(
   db: Kysely<Database>,
   streamIds: readonly string[],
 ): Promise<Map<string, StoredEvent[]>> {
   const result = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
   if (streamIds.length === 0) return result;
-  const rows = await db
-    .selectFrom('event_store.events')
-    .select(EVENT_COLUMNS)
-    .where('stream_id', 'in', [...new Set(streamIds)])
-    .orderBy('stream_id')
-    .orderBy('stream_version')
-    .execute();
+  const rows = await readStreamsQuery(db, [...new Set(streamIds)]).execute();
   for (const row of rows) result.get(row.stream_id)?.push(toStoredEvent(row));
   return result;
+}
+
+/** The statement of readStreams (exported for the test of its plan). */
+export function readStreamsQuery(db: Kysely<Database>, streamIds: readonly string[]) {
+  return (
+    db
+      // Columns `s` (the id) and `ordinality` (its place in the list).
+      .selectFrom(
+        sql<{ s: string; ordinality: number }>`unnest(${streamIds}::text[]) with ordinality`.as(
+          's',
+        ),
+      )
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('event_store.events as e')
+            .select(EVENT_COLUMNS)
+            .whereRef('e.stream_id', '=', 's.s')
+            .orderBy('e.stream_version')
+            .as('e'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('e')
+      .orderBy('s.ordinality')
+      .orderBy('e.stream_version')
+  );
 }
 
 /** A stream's version (its number of events), or undefined when it does not exist. */
