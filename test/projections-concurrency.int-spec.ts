@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import {
@@ -13,9 +12,9 @@ import { queryStrikes } from '../src/projections/tallies/tallies.queries';
 import { talliesProjection } from '../src/projections/tallies/tallies.projection';
 import { timelineProjection } from '../src/projections/timeline/timeline.projection';
 import type { StoreKind } from '../src/database';
-import { CURRENT_SCHEMA_VERSION } from '../src/timeline';
 import { openTestStore, storesUnderTest, type TestStore } from './store-harness';
 import { logReadable } from './support/read-models';
+import { strikeAppend } from './support/strikes';
 
 // Only what goes wrong: the runners announce the locks they take.
 Logger.overrideLogger(['error', 'warn']);
@@ -26,30 +25,6 @@ const WRITERS = 8;
 /** Single-event streams per append (one transaction each). */
 const PER_APPEND = 50;
 const PROJECTIONS = [timelineProjection, talliesProjection];
-
-/** The n-th strike: one drone line, launched 1..5, intercepted 1. */
-function strike(n: number): StreamAppend {
-  return {
-    streamId: `incident-${randomUUID()}`,
-    expectedVersion: 'none',
-    events: [
-      {
-        eventId: randomUUID(),
-        type: 'StrikeReported',
-        schemaVersion: CURRENT_SCHEMA_VERSION,
-        data: {
-          occurredAt: '2025-05-24',
-          location: { country: 'UA', regions: [n % 2 === 0 ? 'UA-30' : 'UA-12'] },
-          attacker: 'RU',
-          weapons: [{ kind: 'drone', launched: (n % 5) + 1, intercepted: 1 }],
-          summary: `Strike ${n}`,
-          sources: [{ name: 'Load test' }],
-        },
-        metadata: { actor: 'load', correlationId: 'load', causationId: 'load', requestId: 'load' },
-      },
-    ],
-  };
-}
 
 function launchedOf(n: number): number {
   return (n % 5) + 1;
@@ -90,7 +65,7 @@ describeStores('projections under concurrent writers on %s', (kind) => {
         next += PER_APPEND;
         const batch: StreamAppend[] = [];
         for (let n = first; n < Math.min(first + PER_APPEND, TOTAL); n++) {
-          batch.push(strike(n));
+          batch.push(strikeAppend(n));
           expectedLaunched += launchedOf(n);
         }
         await appendToStreams(db, batch);

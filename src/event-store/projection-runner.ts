@@ -155,6 +155,11 @@ export interface ProjectionRunnerOptions {
    * `batchSize` events at a time).
    */
   rebuildBatches?: number;
+  /**
+   * Once a catch-up of at least this many events ends (and of a tenth of the log since the last
+   * time), the runner gathers statistics of the live tables (default 10,000). See `analyzeIfGrown`.
+   */
+  analyzeAfter?: number;
   /** The slow poll, in case a notification is lost. */
   pollMs?: number;
   /** Told of a rebuild's progress after each of its batches. */
@@ -177,6 +182,11 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly rebuildBatches: number;
   private readonly pollMs: number;
+  private readonly analyzeAfter: number;
+  /** Events this runner applied to the live tables since it last analyzed them. */
+  private appliedSinceAnalyze = 0;
+  /** The log position at which it last analyzed them. */
+  private analyzedAt = 0;
   /** The copy's next events, read while the previous ones are applied (see `readCopyEvents`). */
   private prefetched:
     { after: LogCheckpoint; events: Promise<StoredEvent[] | undefined> } | undefined;
@@ -198,6 +208,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 1000;
     this.rebuildBatches = options.rebuildBatches ?? 3;
     this.pollMs = options.pollMs ?? 1000;
+    this.analyzeAfter = options.analyzeAfter ?? 10_000;
   }
 
   /** Starts the loop (idempotent). */
@@ -303,6 +314,8 @@ export class ProjectionRunner {
       await this.applyBatch(state.checkpoint, events);
       busy = true;
     }
+    if (events.length < this.batchSize)
+      await this.analyzeIfGrown(events.at(-1)?.position ?? state.checkpoint.position);
     if (state.status === 'rebuilding' && state.rebuild) {
       busy = (await this.rebuildStep(state.rebuild)) || busy;
     }
@@ -336,6 +349,33 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Tables filled by a long catch-up (a first start on a big log, an import) have no statistics
+   * until autovacuum analyzes them, and never with autovacuum off: at 200,000 incidents, filtered
+   * timeline reads then took 110–150 ms instead of 1.4 ms. So
+   * when a catch-up has applied `analyzeAfter` events, and a tenth of the log since the last
+   * time, the runner analyzes its live tables (a sample: about a second at a million rows; it
+   * does not block reads or writes). A failure is only logged: the read model is not wrong.
+   */
+  private async analyzeIfGrown(position: number): Promise<void> {
+    const due = Math.max(this.analyzeAfter, Math.floor(this.analyzedAt / 10));
+    if (this.appliedSinceAnalyze < due) return;
+    const applied = this.appliedSinceAnalyze;
+    try {
+      for (const table of Object.values(this.projection.tables))
+        await sql`analyze ${sql.table(table)}`.execute(this.store.db);
+      this.logger.log(`analyzed its tables after catching up ${applied} events`);
+    } catch (error) {
+      // Unreachable store: the loop retries, and this with it.
+      if (isTransientError(error)) throw error;
+      this.logger.warn(
+        `could not analyze its tables: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    this.appliedSinceAnalyze = 0;
+    this.analyzedAt = position;
+  }
+
   private async lockRow(trx: Kysely<Database>) {
     return trx
       .selectFrom('event_store.projections')
@@ -361,6 +401,7 @@ export class ProjectionRunner {
       await this.projection.apply(trx, events, this.projection.tables, { rebuilding: false });
       await this.setCheckpoint(trx, to);
     });
+    this.appliedSinceAnalyze += events.length;
     this.progress.advance(this.projection.name, to);
   }
 
