@@ -247,21 +247,57 @@ export async function readLog(
   after: LogCheckpoint,
   options: { limit: number; types?: readonly string[] | undefined },
 ): Promise<StoredEvent[]> {
-  let query = db
-    .selectFrom('event_store.events')
-    .select(EVENT_COLUMNS)
-    .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
-    .where(
-      sql<boolean>`(transaction_id, position) > (${after.transactionId}::xid8, ${after.position}::bigint)`,
-    );
-  if (options.types && options.types.length > 0)
-    query = query.where('type', 'in', [...options.types]);
-  const rows = await query
-    .orderBy('transaction_id')
-    .orderBy('position')
-    .limit(options.limit)
-    .execute();
+  const rows = await readLogQuery(db, after, options).execute();
   return rows.map(toStoredEvent);
+}
+
+/**
+ * The statement of readLog (exported for the test of its plan). With types, each type's events
+ * are walked in log order through the (type, transaction_id, position) index, `limit` at most,
+ * and the walks merged. Asked as `type in (…)`, PostgreSQL cannot walk that index in log order
+ * for several types: it fetched every event of the types and sorted them (108 ms for the first
+ * page of two types at 200,000 events, growing with the log; 0.6 ms this way), or walked the
+ * whole log's order filtering by type, which for a rare type reads most of the log.
+ */
+export function readLogQuery(
+  db: Kysely<Database>,
+  after: LogCheckpoint,
+  options: { limit: number; types?: readonly string[] | undefined },
+) {
+  const safe = sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+  const following = sql<boolean>`(transaction_id, position) > (${after.transactionId}::xid8, ${after.position}::bigint)`;
+  if (!options.types || options.types.length === 0)
+    return db
+      .selectFrom('event_store.events')
+      .select(EVENT_COLUMNS)
+      .where(safe)
+      .where(following)
+      .orderBy('transaction_id')
+      .orderBy('position')
+      .limit(options.limit);
+  return (
+    db
+      // One column, `t` (a type).
+      .selectFrom(sql<{ t: string }>`unnest(${[...new Set(options.types)]}::text[])`.as('t'))
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('event_store.events as e')
+            .select(EVENT_COLUMNS)
+            .whereRef('e.type', '=', 't.t')
+            .where(safe)
+            .where(following)
+            .orderBy('e.transaction_id')
+            .orderBy('e.position')
+            .limit(options.limit)
+            .as('e'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('e')
+      .orderBy('e.transaction_id')
+      .orderBy('e.position')
+      .limit(options.limit)
+  );
 }
 
 /** The checkpoint of the last event that is safe to read now (LOG_START-like when empty). */
