@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { Database } from '../database';
+import { sql } from 'kysely';
 import { openTestStore, storesUnderTest, type TestStore } from '../../test/store-harness';
+import { planOf } from '../../test/support/plans';
 import {
   appendToStreams,
   checkpointAt,
@@ -17,14 +17,6 @@ import {
   StreamVersionConflictError,
   type NewEvent,
 } from '.';
-
-/** The text of a statement's EXPLAIN. */
-async function planOf(db: Kysely<Database>, query: CompiledQuery): Promise<string> {
-  const plan = await db.executeQuery<Record<string, string>>(
-    CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
-  );
-  return plan.rows.map((row) => Object.values(row).join('')).join('\n');
-}
 
 function event(type = 'Happened', data: unknown = { n: 1 }): NewEvent {
   return { eventId: randomUUID(), type, schemaVersion: 1, data, metadata: { actor: 'test' } };

@@ -3,8 +3,9 @@
  * event of the types fetched and sorted, or the whole log walked and filtered. A spec file of its
  * own: it loads 40,000 events, which would crowd the other log specs' reads.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { openTestStore, storesUnderTest, type TestStore } from '../../test/store-harness';
+import { planOf } from '../../test/support/plans';
 import { logReadable } from '../../test/support/read-models';
 import { LOG_START, readLog, readLogQuery } from '.';
 
@@ -27,12 +28,7 @@ describe.each(storesUnderTest())('the log of some types on %s', (kind) => {
   it('walks the type index for each type, reading no event it does not return', async () => {
     const db = t.store.db;
     const query = readLogQuery(db, LOG_START, { limit: 100, types: ['Rare1', 'Rare2'] }).compile();
-    const plan = await db.executeQuery<Record<string, string>>(
-      CompiledQuery.raw(`explain (analyze, costs off, timing off) ${query.sql}`, [
-        ...query.parameters,
-      ]),
-    );
-    const text = plan.rows.map((row) => Object.values(row).join('')).join('\n');
+    const text = await planOf(db, query, '(analyze, costs off, timing off)');
     // As `type in (…)`: a walk of the whole log's order, filtering out the common events.
     expect(text).toContain('Index Scan using events_type_transaction_position_idx');
     expect(text).not.toContain('Rows Removed by Filter');
