@@ -44,11 +44,27 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Apps of one spec file start one after another, even when the spec asks for them together.
+ * PGlite runs each statement on this thread and settles its promises at once, so opening and
+ * migrating a store is one chain of microtasks: seconds in which the event loop never reaches
+ * I/O. Started side by side, three apps' chains ran 16 s without a turn, and an app whose
+ * `@fastify/static` was listing dashboard/dist (asynchronous fs) in that time failed Fastify's
+ * 10 s plugin timeout.
+ */
+let starting: Promise<unknown> = Promise.resolve();
+
 /** Starts the service on a fresh store of the given kind, listening on a free loopback port. */
-export async function startTestApp(
+export function startTestApp(
   kind: StoreKind,
   overrides: Partial<AppConfig> = {},
 ): Promise<TestApp> {
+  const started = starting.then(() => startNow(kind, overrides));
+  starting = started.catch(() => undefined);
+  return started;
+}
+
+async function startNow(kind: StoreKind, overrides: Partial<AppConfig>): Promise<TestApp> {
   const store = await openTestStore(kind);
   const dataDir = await mkdtemp(join(tmpdir(), 'timeline-test-'));
   const config: AppConfig = {
