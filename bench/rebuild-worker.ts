@@ -14,7 +14,9 @@ void (async () => {
   const name = process.argv[2];
   const projection = PROJECTIONS.find((p) => p.name === name);
   if (!projection) throw new Error(`unknown projection ${name}`);
-  const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
+  // Three connections, as a rebuild in the service uses: its transaction, its read of the next
+  // events, and its next batch's history read.
+  const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 3 });
   await ensureProjection(store.db, projection);
   const runner = new ProjectionRunner(store, projection, new ProjectionProgress(), {
     batchSize: 1000,

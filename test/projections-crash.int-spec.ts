@@ -6,6 +6,7 @@ import {
   ProjectionProgress,
   ProjectionRunner,
   resetProjection,
+  type BatchWrites,
   type Projection,
 } from '../src/event-store';
 import { talliesProjection } from '../src/projections/tallies/tallies.projection';
@@ -42,20 +43,23 @@ function fixedHistory(): SentCommand[] {
   return groups.flatMap((g) => g.commands);
 }
 
-/** The tallies projection, but its apply throws after writing when `crash(events)` says so. */
+/** The tallies projection, but its writes throw after writing when `crash(events)` says so. */
 function crashing(
-  crash: (events: Parameters<Projection['apply']>[1]) => boolean,
-  after?: (trx: Parameters<Projection['apply']>[0]) => Promise<void>,
+  crash: (events: Parameters<Projection['prepare']>[1]) => boolean,
+  after?: (trx: Parameters<BatchWrites>[0]) => Promise<void>,
 ): Projection & { calls: number } {
   const wrapper = {
     ...talliesProjection,
     calls: 0,
-    async apply(...args: Parameters<Projection['apply']>): Promise<void> {
+    async prepare(...args: Parameters<Projection['prepare']>): Promise<BatchWrites> {
       wrapper.calls++;
-      await talliesProjection.apply(...args);
-      if (after) await after(args[0]);
-      // The writes are made; the transaction has not committed: a crash now.
-      if (crash(args[1])) throw new Error('simulated crash before commit');
+      const write = await talliesProjection.prepare(...args);
+      return async (trx) => {
+        await write(trx);
+        if (after) await after(trx);
+        // The writes are made; the transaction has not committed: a crash now.
+        if (crash(args[1])) throw new Error('simulated crash before commit');
+      };
     },
   };
   return wrapper;

@@ -6,7 +6,12 @@ import { hasEventsAfter } from './log-tail';
 import { isTransientError, isUnavailableError } from './event-store.errors';
 import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
-import { compareCheckpoints, type Projection } from './projection';
+import {
+  compareCheckpoints,
+  prepareAndWrite,
+  type ApplyContext,
+  type Projection,
+} from './projection';
 import type { ProjectionProgress } from './projection-progress';
 
 /** A projection's row in `event_store.projections`. */
@@ -398,7 +403,9 @@ export class ProjectionRunner {
       ) {
         throw new CheckpointMovedError();
       }
-      await this.projection.apply(trx, events, this.projection.tables, { rebuilding: false });
+      await prepareAndWrite(this.projection, trx, events, this.projection.tables, {
+        rebuilding: false,
+      });
       await this.setCheckpoint(trx, to);
     });
     this.appliedSinceAnalyze += events.length;
@@ -492,12 +499,8 @@ export class ProjectionRunner {
           throw new CheckpointMovedError();
         }
         // Several batches per transaction (nobody sees the copy before the swap, so committing
-        // each is only overhead), each applied on its own so that memory stays a batch's.
-        for (let start = 0; start < events.length; start += this.batchSize) {
-          await this.projection.apply(trx, events.slice(start, start + this.batchSize), copies, {
-            rebuilding: current.indexed === false,
-          });
-        }
+        // each is only overhead), applied a batch at a time so that memory stays two batches'.
+        await this.writeOverlapped(trx, events, copies, { rebuilding: current.indexed === false });
         await this.saveRebuild(trx, {
           ...current,
           transactionId: last.transactionId,
@@ -512,6 +515,34 @@ export class ProjectionRunner {
         await this.failRebuild(error);
       });
     return true;
+  }
+
+  /**
+   * Applies `events` a batch at a time, preparing each batch while PostgreSQL runs the previous
+   * batch's writes: Node and the server then work at once instead of in turn. On PostgreSQL
+   * the preparation reads the log on another connection of the pool (the events and their
+   * history are below the log's safe horizon, so any snapshot sees them whole); the embedded
+   * store has one session, so there it reads on the transaction, between the statements of the
+   * writes before it (the writes never touch the log, so the read is the same).
+   */
+  private async writeOverlapped(
+    trx: Kysely<Database>,
+    events: readonly StoredEvent[],
+    tables: Readonly<Record<string, string>>,
+    context: ApplyContext,
+  ): Promise<void> {
+    const log = this.store.kind === 'postgres' ? this.store.db : trx;
+    let writing: Promise<void> = Promise.resolve();
+    for (let start = 0; start < events.length; start += this.batchSize) {
+      const batch = events.slice(start, start + this.batchSize);
+      // Both settle (or one fails) before the next batch starts, so no rejection goes unheard.
+      const [, write] = await Promise.all([
+        writing,
+        this.projection.prepare(log, batch, tables, context),
+      ]);
+      writing = write(trx);
+    }
+    await writing;
   }
 
   /**
@@ -623,7 +654,7 @@ export class ProjectionRunner {
         ...(until ? { until } : {}),
       });
       if (events.length === 0) return { checkpoint, applied };
-      await this.projection.apply(trx, events, tables, { rebuilding: false });
+      await prepareAndWrite(this.projection, trx, events, tables, { rebuilding: false });
       const last = events[events.length - 1]!;
       checkpoint = { transactionId: last.transactionId, position: last.position };
       applied += events.length;

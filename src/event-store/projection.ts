@@ -4,10 +4,16 @@ import type { LogCheckpoint, StoredEvent } from './event-store.types';
 
 /**
  * A read model built from the log: a name, a version, and a function from a batch of events
- * to writes. The runner calls `apply` with the events after the projection's checkpoint, in the
- * log's safe order, inside the transaction that also moves the checkpoint, so a batch is
- * applied exactly once or not at all. `apply` should write set-based (a few statements per
- * batch), not one round trip per event.
+ * to writes. The runner gives `prepare` the events after the projection's checkpoint, in the
+ * log's safe order, and runs the writes it returns inside the transaction that also moves the
+ * checkpoint, so a batch is applied exactly once or not at all. The writes should be set-based
+ * (a few statements per batch), not one round trip per event.
+ *
+ * Preparing and writing are apart so that a rebuild can prepare one batch in Node while
+ * PostgreSQL runs the previous batch's writes: `prepare` may read the log (through `log`,
+ * which may be another connection than the writes' transaction), never the projection's own
+ * tables, whose earlier writes may still be running; everything that reads them belongs in the
+ * writes, which run in order.
  */
 export interface Projection {
   /** Stable name, as shown by the ops routes. */
@@ -20,20 +26,35 @@ export interface Projection {
    */
   readonly tables: Readonly<Record<string, string>>;
   /**
-   * Applies a batch of events to `tables` (the live ones, or a rebuild's copies); throws to stop
-   * the projection at the batch.
+   * Makes a batch of events ready for `tables` (the live ones, or a rebuild's copies) and
+   * returns its writes; either throws to stop the projection at the batch.
    */
-  apply(
-    trx: Kysely<Database>,
+  prepare(
+    log: Kysely<Database>,
     events: readonly StoredEvent[],
     tables: Readonly<Record<string, string>>,
     context: ApplyContext,
-  ): Promise<void>;
+  ): Promise<BatchWrites>;
   /**
    * Called once, when a rebuild's copy has caught up and its indexes are built (before the
-   * swap): completes what `apply` left for the end while `context.rebuilding` was true.
+   * swap): completes what the writes left for the end while `context.rebuilding` was true.
    */
   completeRebuild?(trx: Kysely<Database>, tables: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/** A prepared batch's statements, run in order on the batch's transaction. */
+export type BatchWrites = (trx: Kysely<Database>) => Promise<void>;
+
+/** Prepares and writes one batch in turn, on one transaction (no overlap). */
+export async function prepareAndWrite(
+  projection: Projection,
+  trx: Kysely<Database>,
+  events: readonly StoredEvent[],
+  tables: Readonly<Record<string, string>>,
+  context: ApplyContext,
+): Promise<void> {
+  const write = await projection.prepare(trx, events, tables, context);
+  await write(trx);
 }
 
 /** How a batch is being applied. */

@@ -42,7 +42,7 @@ interface Tracked {
  * batch (one query for all of them), so corrections always merge into the right body.
  */
 export async function incidentVersions(
-  trx: Kysely<Database>,
+  log: Kysely<Database>,
   events: readonly StoredEvent[],
 ): Promise<IncidentVersion[]> {
   const firstVersion = new Map<string, number>();
@@ -55,7 +55,7 @@ export async function incidentVersions(
     .filter(([, version]) => version > 1)
     .map(([streamId]) => streamId);
   if (needHistory.length > 0) {
-    const history = await readStreams(trx, needHistory);
+    const history = await readStreams(log, needHistory);
     for (const [streamId, stored] of history) {
       const before = stored.filter((e) => e.streamVersion < firstVersion.get(streamId)!);
       const first = before[0];
@@ -161,18 +161,19 @@ export async function closeCurrentRows(
  * Inserts rows set-based: one statement whose only parameter is the rows as a JSON array,
  * expanded server-side by jsonb_populate_recordset into the table's own row type. (A multi-row
  * VALUES list binds a parameter per cell: 25,000 for a batch of the timeline, which costs more
- * to send and plan than the rows cost to write.)
+ * to send and plan than the rows cost to write.) The JSON is made now, the statement run by the
+ * function returned (nothing for no rows), so a batch can be made ready while another is written.
  */
-export async function insertRows<T extends keyof Database>(
-  trx: Kysely<Database>,
+export function insertRows<T extends keyof Database>(
   table: T,
   rows: readonly Insertable<Database[T]>[],
-): Promise<void> {
-  if (rows.length === 0) return;
+): (trx: Kysely<Database>) => Promise<void> {
+  if (rows.length === 0) return async () => undefined;
   const columns = Object.keys(rows[0]!).map((column) => sql.id(column));
   const json = JSON.stringify(rows);
-  await sql`insert into ${sql.table(table)} (${sql.join(columns)})
-            select ${sql.join(columns)} from jsonb_populate_recordset(null::${sql.table(table)}, ${json}::jsonb)`.execute(
-    trx,
-  );
+  const statement = sql`insert into ${sql.table(table)} (${sql.join(columns)})
+            select ${sql.join(columns)} from jsonb_populate_recordset(null::${sql.table(table)}, ${json}::jsonb)`;
+  return async (trx) => {
+    await statement.execute(trx);
+  };
 }

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../../database';
-import type { Projection, StoredEvent } from '../../event-store';
+import type { BatchWrites, Projection, StoredEvent } from '../../event-store';
 import type {
   CasualtyLine,
   PrisonerExchangeAgreedData,
@@ -47,24 +47,23 @@ export function createTalliesProjection(options: TalliesOptions): Projection {
       counts: 'read_model.tally_counts',
       snapshots: 'read_model.tally_snapshots',
     },
-    apply: (trx, events, tables, context) =>
-      applyTallies(trx, events, tables, { ...options, deferred: context.rebuilding }),
+    prepare: (log, events, tables, context) =>
+      prepareTallies(log, events, tables, { ...options, deferred: context.rebuilding }),
     completeRebuild: completeSums,
   };
 }
 
 export const talliesProjection = createTalliesProjection({ snapshotEvery: 20_000 });
 
-async function applyTallies(
-  trx: Kysely<Database>,
+async function prepareTallies(
+  log: Kysely<Database>,
   events: readonly StoredEvent[],
   tables: Readonly<Record<string, string>>,
   options: TalliesOptions & { deferred: boolean },
-): Promise<void> {
-  const versions = await incidentVersions(trx, events);
-  if (versions.length === 0) return;
+): Promise<BatchWrites> {
+  const versions = await incidentVersions(log, events);
+  if (versions.length === 0) return async () => undefined;
   const { validTo, closes } = versionSpans(versions);
-  const closed = await closeCurrentRows(trx, tables.incidents!, closes);
   const inserted: VersionLines[] = [];
 
   const incidents: Insertable<TallyIncidentTable>[] = [];
@@ -148,12 +147,18 @@ async function applyTallies(
     });
   });
   // Same row types as the live tables; a rebuild writes to copies under another schema.
-  await insertRows(trx, tables.incidents as 'read_model.tally_incidents', incidents);
-  await insertRows(trx, tables.released as 'read_model.tally_released', released);
-  await insertRows(trx, tables.weapons as 'read_model.tally_weapons', weapons);
-  await insertRows(trx, tables.casualties as 'read_model.tally_casualties', casualties);
+  const inserts = [
+    insertRows(tables.incidents as 'read_model.tally_incidents', incidents),
+    insertRows(tables.released as 'read_model.tally_released', released),
+    insertRows(tables.weapons as 'read_model.tally_weapons', weapons),
+    insertRows(tables.casualties as 'read_model.tally_casualties', casualties),
+  ];
   const validFrom = versions.map((v) => v.validFrom);
-  // A rebuild's copy records only where snapshots fall; completeSums sums it all at the end.
-  const closedNow = options.deferred ? [] : await closedLines(trx, tables, closed);
-  await updateSums(trx, tables, { validFrom, inserted, closed: closedNow }, options);
+  return async (trx) => {
+    const closed = await closeCurrentRows(trx, tables.incidents!, closes);
+    for (const insert of inserts) await insert(trx);
+    // A rebuild's copy records only where snapshots fall; completeSums sums it all at the end.
+    const closedNow = options.deferred ? [] : await closedLines(trx, tables, closed);
+    await updateSums(trx, tables, { validFrom, inserted, closed: closedNow }, options);
+  };
 }

@@ -1,6 +1,5 @@
-import type { Kysely, Insertable } from 'kysely';
-import type { Database } from '../../database';
-import type { Projection, StoredEvent } from '../../event-store';
+import type { Insertable } from 'kysely';
+import type { Projection } from '../../event-store';
 import { incidentFacts } from '../incident-facts';
 import {
   closeCurrentRows,
@@ -61,16 +60,17 @@ export const timelineProjection: Projection = {
   name: 'timeline',
   version: 1,
   tables: { timeline: 'read_model.timeline' },
-  async apply(trx: Kysely<Database>, events: readonly StoredEvent[], tables): Promise<void> {
-    const versions = await incidentVersions(trx, events);
-    if (versions.length === 0) return;
+  async prepare(log, events, tables) {
+    const versions = await incidentVersions(log, events);
     const { validTo, closes } = versionSpans(versions);
     const table = tables.timeline as 'read_model.timeline';
-    await closeCurrentRows(trx, table, closes);
-    await insertRows(
-      trx,
+    const insert = insertRows(
       table,
       versions.map((v, i) => toRow(v, validTo[i] ?? null)),
     );
+    return async (trx) => {
+      await closeCurrentRows(trx, table, closes);
+      await insert(trx);
+    };
   },
 };

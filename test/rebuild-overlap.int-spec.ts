@@ -1,0 +1,125 @@
+/**
+ * A rebuild prepares its next batch while PostgreSQL runs the writes of the one before: on
+ * PostgreSQL the preparation's history read goes to another connection and comes back while
+ * those writes still run; the embedded store has one session, so there it waits its turn. Either
+ * way the copy ends up with the same rows as the live tables.
+ */
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { sql } from 'kysely';
+import {
+  appendToStreams,
+  ensureProjection,
+  ProjectionProgress,
+  ProjectionRunner,
+  readProjectionState,
+  type BatchWrites,
+  type Projection,
+  type StreamAppend,
+} from '../src/event-store';
+import { requestRebuild } from '../src/ops/projections';
+import { timelineProjection } from '../src/projections/timeline/timeline.projection';
+import { CURRENT_SCHEMA_VERSION } from '../src/timeline';
+import { openTestStore, storesUnderTest, type TestStore } from './store-harness';
+import { dumpTables, logReadable } from './support/read-models';
+import { strikeAppend } from './support/strikes';
+
+Logger.overrideLogger(['error', 'warn']);
+
+const STRIKES = 30;
+const METADATA = { actor: 'test', correlationId: 'test', causationId: 'test', requestId: 'test' };
+
+function correction(streamId: string, n: number): StreamAppend {
+  return {
+    streamId,
+    expectedVersion: 1,
+    events: [
+      {
+        eventId: randomUUID(),
+        type: 'IncidentCorrected',
+        schemaVersion: CURRENT_SCHEMA_VERSION,
+        data: { changes: { summary: `Strike ${n}, corrected` }, reason: 'A better source.' },
+        metadata: METADATA,
+      },
+    ],
+  };
+}
+
+/**
+ * The timeline, whose writes start with a statement that keeps the session busy for a while,
+ * and a record of whether each batch of corrections (which reads its incidents' history) was
+ * ready while such a statement ran.
+ */
+function observed(): Projection & { log: string[] } {
+  const log: string[] = [];
+  let busy = false;
+  return {
+    ...timelineProjection,
+    log,
+    async prepare(...args: Parameters<Projection['prepare']>): Promise<BatchWrites> {
+      const [, events] = args;
+      const write = await timelineProjection.prepare(...args);
+      if (events.some((e) => e.type === 'IncidentCorrected'))
+        log.push(busy ? 'ready while a write ran' : 'ready');
+      return async (trx) => {
+        busy = true;
+        try {
+          await sql`select count(*) from generate_series(1, 400000)`.execute(trx);
+        } finally {
+          busy = false;
+        }
+        await write(trx);
+      };
+    },
+  };
+}
+
+describe.each(storesUnderTest())('a rebuild on %s', (kind) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    await ensureProjection(t.store.db, timelineProjection);
+    const strikes = Array.from({ length: STRIKES }, (_, n) => strikeAppend(n));
+    await appendToStreams(t.store.db, strikes);
+    await appendToStreams(
+      t.store.db,
+      strikes.map((s, n) => correction(s.streamId, n)),
+    );
+    await logReadable(t.store.db);
+    await new ProjectionRunner(t.store, timelineProjection, new ProjectionProgress(), {
+      batchSize: 10,
+    }).catchUp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('prepares a batch while the one before is written, and builds the same rows', async () => {
+    const live = await dumpTables(t.store.db, timelineProjection);
+    // Two versions of each incident: the strike and its correction.
+    expect(live['read_model.timeline']).toHaveLength(2 * STRIKES);
+    const projection = observed();
+    const runner = new ProjectionRunner(t.store, projection, new ProjectionProgress(), {
+      batchSize: 5,
+      rebuildBatches: 3,
+    });
+    expect(await requestRebuild(t.store.db, 'timeline', { dryRun: false })).toMatchObject({
+      ok: true,
+    });
+    await runner.catchUp();
+    expect(await readProjectionState(t.store.db, 'timeline')).toMatchObject({
+      status: 'running',
+      rebuild: null,
+      lastError: null,
+    });
+    expect(await dumpTables(t.store.db, timelineProjection)).toEqual(live);
+
+    // 30 corrections in batches of 5, three batches a transaction: the second and third of each
+    // transaction are prepared while the batch before them is written. PostgreSQL reads their
+    // history on another connection meanwhile; the embedded store, after the busy statement.
+    expect(projection.log).toHaveLength(6);
+    expect(projection.log.filter((entry) => entry === 'ready while a write ran')).toHaveLength(
+      kind === 'postgres' ? 4 : 0,
+    );
+  });
+});
