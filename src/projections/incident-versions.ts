@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database } from '../database';
-import { readStreams, type StoredEvent } from '../event-store';
+import { readStreams, type BatchWrites, type StoredEvent } from '../event-store';
 import {
   evolve,
   foldIncident,
@@ -167,7 +167,7 @@ export async function closeCurrentRows(
 export function insertRows<T extends keyof Database>(
   table: T,
   rows: readonly Insertable<Database[T]>[],
-): (trx: Kysely<Database>) => Promise<void> {
+): BatchWrites {
   if (rows.length === 0) return async () => undefined;
   const columns = Object.keys(rows[0]!).map((column) => sql.id(column));
   const json = JSON.stringify(rows);
