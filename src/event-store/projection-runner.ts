@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionLock, Store } from '../database';
@@ -309,6 +310,10 @@ export class ProjectionRunner {
 
   /** One live batch and, while rebuilding, one batch of the copy. True when there was work. */
   private async step(): Promise<boolean> {
+    // The embedded store runs each statement on this thread and settles its promise at once, so
+    // a catch-up would be one chain of microtasks: no request answered, no timer run, until its
+    // end. A turn of the event loop between steps bounds that to one step.
+    await nextTurn();
     this.idleAt = undefined;
     const state = await readProjectionState(this.store.db, this.projection.name);
     if (!state || !FOLLOWING.includes(state.status)) return false;
