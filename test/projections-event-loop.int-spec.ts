@@ -5,16 +5,10 @@
  * catch-up would be one chain of microtasks.
  */
 import { Logger } from '@nestjs/common';
-import {
-  appendToStreams,
-  ensureProjection,
-  ProjectionProgress,
-  ProjectionRunner,
-} from '../src/event-store';
+import { ensureProjection, ProjectionProgress, ProjectionRunner } from '../src/event-store';
 import { timelineProjection } from '../src/projections/timeline/timeline.projection';
 import { openTestStore, storesUnderTest, type TestStore } from './store-harness';
-import { logReadable } from './support/read-models';
-import { strikeAppend } from './support/strikes';
+import { appendStrikes } from './support/strikes';
 
 Logger.overrideLogger(['error', 'warn']);
 
@@ -26,11 +20,7 @@ describe.each(storesUnderTest())('a catch-up on %s', (kind) => {
   beforeAll(async () => {
     t = await openTestStore(kind);
     await ensureProjection(t.store.db, timelineProjection);
-    await appendToStreams(
-      t.store.db,
-      Array.from({ length: EVENTS }, (_, i) => strikeAppend(i)),
-    );
-    await logReadable(t.store.db);
+    await appendStrikes(t.store.db, EVENTS);
   });
   afterAll(async () => {
     await t?.close();

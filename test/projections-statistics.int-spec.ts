@@ -4,26 +4,12 @@
  */
 import { Logger } from '@nestjs/common';
 import { sql } from 'kysely';
-import {
-  appendToStreams,
-  ensureProjection,
-  ProjectionProgress,
-  ProjectionRunner,
-} from '../src/event-store';
+import { ensureProjection, ProjectionProgress, ProjectionRunner } from '../src/event-store';
 import { timelineProjection } from '../src/projections/timeline/timeline.projection';
 import { openTestStore, storesUnderTest, type TestStore } from './store-harness';
-import { logReadable } from './support/read-models';
-import { strikeAppend } from './support/strikes';
+import { appendStrikes } from './support/strikes';
 
 Logger.overrideLogger(['error', 'warn']);
-
-async function appendStrikes(t: TestStore, n: number): Promise<void> {
-  await appendToStreams(
-    t.store.db,
-    Array.from({ length: n }, (_, i) => strikeAppend(i)),
-  );
-  await logReadable(t.store.db);
-}
 
 /** Columns of the timeline table PostgreSQL has statistics for. */
 async function columnsWithStatistics(t: TestStore): Promise<number> {
@@ -49,7 +35,7 @@ describe.each(storesUnderTest())('statistics of the read models on %s', (kind) =
       batchSize: 20,
       analyzeAfter: 50,
     });
-    await appendStrikes(t, 45);
+    await appendStrikes(t.store.db, 45);
     await runner.catchUp();
     const rows = await sql<{ n: string }>`select count(*) as n from read_model.timeline`.execute(
       t.store.db,
@@ -57,7 +43,7 @@ describe.each(storesUnderTest())('statistics of the read models on %s', (kind) =
     expect(Number(rows.rows[0]!.n)).toBe(45);
     // 45 applied: fewer than 50, no statistics yet.
     expect(await columnsWithStatistics(t)).toBe(0);
-    await appendStrikes(t, 10);
+    await appendStrikes(t.store.db, 10);
     await runner.catchUp();
     expect(await columnsWithStatistics(t)).toBeGreaterThan(0);
   });

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { StreamAppend } from '../../src/event-store';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/database';
+import { appendToStreams, type StreamAppend } from '../../src/event-store';
 import { CURRENT_SCHEMA_VERSION } from '../../src/timeline';
+import { logReadable } from './read-models';
 
 /**
  * The n-th strike as a raw append (no command handler): a new incident's stream with one
@@ -27,4 +30,13 @@ export function strikeAppend(n: number): StreamAppend {
       },
     ],
   };
+}
+
+/** Appends strikes 0..n-1 (`strikeAppend`) in one call and waits until readers of the log see them. */
+export async function appendStrikes(db: Kysely<Database>, n: number): Promise<void> {
+  await appendToStreams(
+    db,
+    Array.from({ length: n }, (_, i) => strikeAppend(i)),
+  );
+  await logReadable(db);
 }
