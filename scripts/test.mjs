@@ -33,6 +33,7 @@ const IN_BAND = [
   'test/write-guarantees.e2e-spec.ts',
   'test/live.e2e-spec.ts',
   'test/metrics.e2e-spec.ts',
+  'test/projections-held-back.int-spec.ts',
 ];
 if (jestArgs.length > 0) {
   run('npx', ['jest', ...jestArgs], env);

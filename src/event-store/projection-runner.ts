@@ -152,6 +152,13 @@ class CheckpointMovedError extends Error {}
 // Statuses in which the live read model follows the log.
 const FOLLOWING: readonly ProjectionStatus[] = ['running', 'rebuilding'];
 
+/**
+ * The longest a runner held back by a transaction in flight waits before it looks again. Such a
+ * transaction may be anywhere on the server (visibility is server-wide) and says nothing when it
+ * ends, so the wait stays short: two index probes each time.
+ */
+const HELD_BACK_MAX_MS = 100;
+
 /** Options of a runner. */
 export interface ProjectionRunnerOptions {
   /** Events per batch (one transaction each). */
@@ -292,8 +299,11 @@ export class ProjectionRunner {
         if (busy) heldBackDelay = 10;
         else if (this.idleAt && (await hasEventsAfter(this.store.db, this.idleAt))) {
           await this.sleep(heldBackDelay);
-          heldBackDelay = Math.min(heldBackDelay * 2, this.pollMs);
-        } else await this.sleep(this.pollMs);
+          heldBackDelay = Math.min(heldBackDelay * 2, HELD_BACK_MAX_MS, this.pollMs);
+        } else {
+          heldBackDelay = 10;
+          await this.sleep(this.pollMs);
+        }
       } catch (error) {
         failures++;
         const delay = Math.min(200 * 2 ** failures, 5000);
