@@ -116,28 +116,40 @@ async function post(url: string): Promise<boolean> {
       process.stderr.write(`projection takeover after kill -9: ${takeover} ms\n`);
       expect(takeover).toBeLessThan(5000);
 
-      // The survivor catches up: the tallies count every accepted strike exactly once.
+      // The survivor catches up: the tallies count every accepted strike exactly once, and the
+      // timeline shows each (two projections, two runners: each is waited for).
       const last = await fetch(`${survivor.url}/v1/events?limit=1000`, {
         headers: { authorization: `Bearer ${TEST_KEYS.reader}` },
       });
       expect(last.status).toBe(200);
-      let counted = -1;
-      const until = Date.now() + 15_000;
-      while (Date.now() < until) {
-        const response = await fetch(`${survivor.url}/v1/tallies/strikes?groupBy=attacker`, {
+      const read = async (path: string): Promise<unknown> => {
+        const response = await fetch(`${survivor.url}${path}`, {
           headers: { authorization: `Bearer ${TEST_KEYS.reader}` },
         });
-        const body = (await response.json()) as { totals: { strikes: number } };
-        counted = body.totals.strikes;
-        if (counted >= accepted) break;
-        await new Promise((r) => setTimeout(r, 100));
+        expect(response.status).toBe(200);
+        return response.json();
+      };
+      let counted = -1;
+      let shown = -1;
+      const caughtUpFrom = Date.now();
+      const until = caughtUpFrom + 15_000;
+      while (Date.now() < until) {
+        const tallies = (await read('/v1/tallies/strikes?groupBy=attacker')) as {
+          totals: { strikes: number };
+        };
+        const page = (await read('/v1/timeline?limit=500&type=StrikeReported')) as {
+          items: unknown[];
+        };
+        counted = tallies.totals.strikes;
+        shown = page.items.length;
+        if (counted >= accepted && shown >= Math.min(500, accepted)) break;
+        await new Promise((r) => setTimeout(r, 50));
       }
+      process.stderr.write(
+        `read models caught up ${Date.now() - caughtUpFrom} ms after the last write\n`,
+      );
       expect(counted).toBe(accepted);
-      const timeline = await fetch(`${survivor.url}/v1/timeline?limit=500&type=StrikeReported`, {
-        headers: { authorization: `Bearer ${TEST_KEYS.reader}` },
-      });
-      const page = (await timeline.json()) as { items: unknown[] };
-      expect(page.items.length).toBe(Math.min(500, accepted));
+      expect(shown).toBe(Math.min(500, accepted));
     }, 120_000);
   },
 );
