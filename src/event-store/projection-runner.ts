@@ -210,6 +210,8 @@ export class ProjectionRunner {
   private idleAt: LogCheckpoint | undefined;
   private woken = false;
   private lock: SessionLock | undefined;
+  /** The drop of the tables a swap retired, due a few seconds after it (see `finishRebuild`). */
+  private retiredDrop: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -243,6 +245,9 @@ export class ProjectionRunner {
     this.stopping = true;
     this.wake();
     await this.running;
+    // The store may close once this returns; the next rebuild drops what a swap left.
+    clearTimeout(this.retiredDrop);
+    this.retiredDrop = undefined;
     await this.lock?.release().catch(() => undefined);
     this.lock = undefined;
   }
@@ -744,7 +749,13 @@ export class ProjectionRunner {
     if (finalCheckpoint) this.progress.advance(this.projection.name, finalCheckpoint);
     // Readers that looked the old tables up before the swap are still reading them: drop them
     // a little later (or at the next rebuild, if this process stops first).
-    if (swapped) setTimeout(() => void this.dropRetired(), 5000).unref();
+    if (swapped) {
+      clearTimeout(this.retiredDrop);
+      this.retiredDrop = setTimeout(() => {
+        this.retiredDrop = undefined;
+        void this.dropRetired();
+      }, 5000).unref();
+    }
   }
 
   /**
