@@ -23,13 +23,7 @@ import { PROJECTIONS } from '../src/projections/projections.service';
 import { CommandProcessor, createCommand, validateCommand } from '../src/timeline';
 import { benchAppends, benchBatchAppends } from './append.bench';
 import { benchBigLog } from './big-log.bench';
-import {
-  checkedRatios,
-  compareRatios,
-  readSummary,
-  reportChecks,
-  type BenchSummary,
-} from './check';
+import { checkRun } from './check';
 import { buildDataset, syntheticCommand } from './dataset';
 import type { EmmettResult } from './emmett.bench';
 import {
@@ -314,12 +308,6 @@ function writeFile(file: string, text: string): void {
   log(`wrote ${file}`);
 }
 
-/** Compares the run's ratios with the reference file's; false when one fell below half. */
-function checkAgainst(referenceFile: string, summary: BenchSummary): boolean {
-  const checks = compareRatios(checkedRatios(summary), checkedRatios(readSummary(referenceFile)));
-  return reportChecks(checks, (line) => process.stdout.write(`${line}\n`));
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const sizes = sizesOf(options);
@@ -341,7 +329,7 @@ async function main(): Promise<void> {
     sizes,
   };
   let summary = summarizeRuns(input);
-  let passed = options.check ? checkAgainst(options.check, summary) : true;
+  let passed = options.check ? checkRun(summary, options.check) : true;
   // A load elsewhere on a shared machine can slow one side of a ratio for minutes (a CPU-bound
   // rebuild beside a latency-bound peer); a regression shows in every run. So a ratio below its
   // floor is measured again before it fails the build.
@@ -352,7 +340,7 @@ async function main(): Promise<void> {
     const more = await measureRuns({ ...options, runs: 1 }, false);
     input.runs.push(...more.runs);
     summary = summarizeRuns(input);
-    passed = checkAgainst(options.check!, summary);
+    passed = checkRun(summary, options.check!);
   }
   writeFile(options.out, renderReport(input, summary));
   writeFile(options.json, `${JSON.stringify(summary, null, 2)}\n`);
