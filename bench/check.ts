@@ -5,7 +5,7 @@
  *
  * Not every ratio is free of the machine: a CPU-bound side beside a latency-bound one moves
  * with the kind of CPU (the same code's rebuild over Emmett's projector, quick runs: 3.96 on
- * an AMD EPYC, 2.4 at best on an Intel Xeon). So the reference file holds one reference per
+ * an AMD EPYC, 1.75 on an Intel Xeon). So the reference file holds one reference per
  * kind of CPU, and a run is held to its own kind's; for a kind it has none of, to the lowest
  * of each ratio over the kinds it has.
  *
