@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
+import pg from 'pg';
 import { appendToStreams } from '../src/event-store';
 import { startTestApp, TEST_KEYS, type KeyName, type TestApp } from './app-harness';
 import { storesUnderTest } from './store-harness';
@@ -197,6 +198,38 @@ describe.each(storesUnderTest())('GET /v1/events/live on %s', (kind) => {
     expect(arrived).toMatchObject({ id: String(position), event: 'SanctionsWarned' });
     expect(client.retry).toBeGreaterThan(0);
   });
+
+  // The embedded store has one session: nothing is ever in flight beside a read.
+  (kind === 'postgres' ? it : it.skip)(
+    'sends an event held back by a transaction elsewhere soon after that transaction ends',
+    async () => {
+      const client = await live();
+      const caughtUp = await post('record-statement', statement('before the hold'));
+      await client.waitFor(() => client.messages.some((m) => Number(m.id) === caughtUp));
+      const blocker = new pg.Client({ connectionString: t.store.databaseUrl });
+      await blocker.connect();
+      try {
+        // A transaction with an id, begun before the write: the log is read below it.
+        await blocker.query('begin');
+        await blocker.query('select pg_current_xact_id()');
+        const position = await post('warn-sanctions', warning());
+        // Left to double up to the slow poll, the session's back-off (50 + 100 + … + 1,600 ms,
+        // then 2,000 each) would begin a 2 s sleep about 5.15 s after the write.
+        await new Promise((r) => setTimeout(r, 5300));
+        expect(client.messages.some((m) => Number(m.id) === position)).toBe(false);
+        await blocker.query('commit');
+        const committedAt = Date.now();
+        await client.waitFor(() => client.messages.some((m) => Number(m.id) === position), 5000);
+        const lag = Date.now() - committedAt;
+        process.stderr.write(`held-back live event sent ${lag} ms after the commit\n`);
+        // About 0.25 s at most now; the uncapped back-off lands near 1.8 s.
+        expect(lag).toBeLessThan(1200);
+      } finally {
+        await blocker.end();
+      }
+    },
+    20_000,
+  );
 
   it('resumes after Last-Event-ID (which wins over after) with nothing missed or repeated', async () => {
     await post('record-statement', statement('history'));

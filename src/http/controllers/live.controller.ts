@@ -35,6 +35,11 @@ const PAGE = 500;
 const POLL_MS = 2000;
 /** Looking again while committed events wait behind a transaction still in flight. */
 const HELD_BACK_POLL_MS = 50;
+/**
+ * The back-off's ceiling while held back: the transaction may be anywhere on the server and says
+ * nothing when it ends (backing off to the slow poll, a client waited up to 2 s after it did).
+ */
+const HELD_BACK_MAX_MS = 250;
 
 /** One client of GET /v1/events/live: history from its checkpoint, then live. */
 class LiveSession {
@@ -104,7 +109,7 @@ class LiveSession {
         // Backing off: a long transaction elsewhere may hold the log back for a while.
         if (await hasEventsAfter(this.store.db, this.checkpoint, this.types)) {
           await this.sleep(heldBackMs);
-          heldBackMs = Math.min(heldBackMs * 2, POLL_MS);
+          heldBackMs = Math.min(heldBackMs * 2, HELD_BACK_MAX_MS);
         } else {
           heldBackMs = HELD_BACK_POLL_MS;
           await this.sleep(POLL_MS);
