@@ -339,10 +339,22 @@ describe.each(storesUnderTest())('GET /v1/events/live on %s', (kind) => {
     socket.write(
       `GET /v1/events/live?type=LiveTestFiller HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_KEYS.reader}\r\n\r\n`,
     );
-    socket.pause();
+    // Stop reading once the history's events start to arrive (not at a fixed time, nor at the
+    // headers: reading and encoding 20 MB of history can take a loaded machine longer than the
+    // pause, and then nothing would ever block).
+    let received = await new Promise<number>((resolve) => {
+      let seen = 0;
+      const onData = (chunk: Buffer): void => {
+        seen += chunk.length;
+        if (!chunk.includes('event: LiveTestFiller')) return;
+        socket.pause();
+        socket.off('data', onData);
+        resolve(seen);
+      };
+      socket.on('data', onData);
+    });
     // Past the stall limit (500 ms), the server gives up on this client.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    let received = 0;
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
     });
