@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import pg from 'pg';
 import { appendToStreams } from '../src/event-store';
 import { startTestApp, TEST_KEYS, type KeyName, type TestApp } from './app-harness';
 import { storesUnderTest } from './store-harness';
+import { holdTransaction } from './support/hold-transaction';
 
 interface SseMessage {
   id: string | undefined;
@@ -206,18 +206,17 @@ describe.each(storesUnderTest())('GET /v1/events/live on %s', (kind) => {
       const client = await live();
       const caughtUp = await post('record-statement', statement('before the hold'));
       await client.waitFor(() => client.messages.some((m) => Number(m.id) === caughtUp));
-      const blocker = new pg.Client({ connectionString: t.store.databaseUrl });
-      await blocker.connect();
+      // A transaction with an id, begun before the write: the log is read below it.
+      const hold = await holdTransaction(t.store.databaseUrl!);
+      let committed = false;
       try {
-        // A transaction with an id, begun before the write: the log is read below it.
-        await blocker.query('begin');
-        await blocker.query('select pg_current_xact_id()');
         const position = await post('warn-sanctions', warning());
         // Left to double up to the slow poll, the session's back-off (50 + 100 + … + 1,600 ms,
         // then 2,000 each) would begin a 2 s sleep about 5.15 s after the write.
         await new Promise((r) => setTimeout(r, 5300));
         expect(client.messages.some((m) => Number(m.id) === position)).toBe(false);
-        await blocker.query('commit');
+        await hold.commit();
+        committed = true;
         const committedAt = Date.now();
         await client.waitFor(() => client.messages.some((m) => Number(m.id) === position), 5000);
         const lag = Date.now() - committedAt;
@@ -225,7 +224,7 @@ describe.each(storesUnderTest())('GET /v1/events/live on %s', (kind) => {
         // About 0.25 s at most now; the uncapped back-off lands near 1.8 s.
         expect(lag).toBeLessThan(1200);
       } finally {
-        await blocker.end();
+        if (!committed) await hold.commit();
       }
     },
     20_000,

@@ -5,7 +5,6 @@
  * PostgreSQL only: the embedded store has one session, so nothing is ever in flight beside a read.
  */
 import { Logger } from '@nestjs/common';
-import pg from 'pg';
 import {
   appendToStreams,
   ensureProjection,
@@ -14,6 +13,7 @@ import {
 } from '../src/event-store';
 import { timelineProjection } from '../src/projections/timeline/timeline.projection';
 import { openTestStore, storesUnderTest, type TestStore } from './store-harness';
+import { holdTransaction } from './support/hold-transaction';
 import { strikeAppend } from './support/strikes';
 
 Logger.overrideLogger(['error', 'warn']);
@@ -34,17 +34,13 @@ async function timelineRows(t: TestStore): Promise<number> {
   'a runner held back on %s',
   (kind) => {
     let t: TestStore;
-    let blocker: pg.Client;
     let runner: ProjectionRunner;
     beforeAll(async () => {
       t = await openTestStore(kind);
       await ensureProjection(t.store.db, timelineProjection);
-      blocker = new pg.Client({ connectionString: t.databaseUrl });
-      await blocker.connect();
     });
     afterAll(async () => {
       await runner?.stop();
-      await blocker?.end();
       await t?.close();
     });
 
@@ -54,8 +50,7 @@ async function timelineRows(t: TestStore): Promise<number> {
       });
       runner.start();
       // A transaction with an id, begun before the appends: the log is read below it.
-      await blocker.query('begin');
-      await blocker.query('select pg_current_xact_id()');
+      const hold = await holdTransaction(t.databaseUrl!);
       await appendToStreams(
         t.store.db,
         Array.from({ length: 10 }, (_, i) => strikeAppend(i)),
@@ -64,7 +59,7 @@ async function timelineRows(t: TestStore): Promise<number> {
       await new Promise((r) => setTimeout(r, HOLD_MS));
       expect(await timelineRows(t)).toBe(0);
 
-      await blocker.query('commit');
+      await hold.commit();
       const committedAt = Date.now();
       let rows = 0;
       while (rows < 10 && Date.now() - committedAt < 10_000) {

@@ -40,3 +40,31 @@ export function eventsAfterQuery(
   if (types && types.length > 0) query = query.where('type', 'in', [...types]);
   return query.orderBy('transaction_id').orderBy('position').limit(1);
 }
+
+/**
+ * How long a reader held back by a transaction in flight waits before it looks again: doubling
+ * from `first` up to `max`. The transaction may be anywhere on the server (visibility is
+ * server-wide) and says nothing when it ends, so `max` stays a fraction of a second; a reader
+ * that found work or an empty tail starts again from `first`.
+ */
+export class HeldBackDelay {
+  private ms: number;
+
+  constructor(
+    private readonly first: number,
+    private readonly max: number,
+  ) {
+    this.ms = first;
+  }
+
+  /** The wait before the next look, and the one after it doubled. */
+  next(): number {
+    const ms = this.ms;
+    this.ms = Math.min(ms * 2, this.max);
+    return ms;
+  }
+
+  reset(): void {
+    this.ms = this.first;
+  }
+}

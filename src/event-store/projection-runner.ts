@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionLock, Store } from '../database';
 import { readLog } from './event-store';
-import { hasEventsAfter } from './log-tail';
+import { HeldBackDelay, hasEventsAfter } from './log-tail';
 import { isTransientError, isUnavailableError } from './event-store.errors';
 import type { ProjectionStatus, RebuildState, VerifyResult } from './event-store.table';
 import type { LogCheckpoint, StoredEvent } from './event-store.types';
@@ -152,11 +152,8 @@ class CheckpointMovedError extends Error {}
 // Statuses in which the live read model follows the log.
 const FOLLOWING: readonly ProjectionStatus[] = ['running', 'rebuilding'];
 
-/**
- * The longest a runner held back by a transaction in flight waits before it looks again. Such a
- * transaction may be anywhere on the server (visibility is server-wide) and says nothing when it
- * ends, so the wait stays short: two index probes each time.
- */
+/** A runner held back by a transaction in flight looks again after 10 ms, doubling to 100 ms. */
+const HELD_BACK_FIRST_MS = 10;
 const HELD_BACK_MAX_MS = 100;
 
 /** Options of a runner. */
@@ -286,7 +283,7 @@ export class ProjectionRunner {
 
   private async loop(): Promise<void> {
     let failures = 0;
-    let heldBackDelay = 10;
+    const heldBack = new HeldBackDelay(HELD_BACK_FIRST_MS, Math.min(HELD_BACK_MAX_MS, this.pollMs));
     while (!this.stopping) {
       try {
         if (!this.active) {
@@ -301,12 +298,11 @@ export class ProjectionRunner {
         failures = 0;
         // Committed events can wait behind a transaction still in flight (another runner's
         // batch, a writer): look again in a moment rather than at the slow poll.
-        if (busy) heldBackDelay = 10;
+        if (busy) heldBack.reset();
         else if (this.idleAt && (await hasEventsAfter(this.store.db, this.idleAt))) {
-          await this.sleep(heldBackDelay);
-          heldBackDelay = Math.min(heldBackDelay * 2, HELD_BACK_MAX_MS, this.pollMs);
+          await this.sleep(heldBack.next());
         } else {
-          heldBackDelay = 10;
+          heldBack.reset();
           await this.sleep(this.pollMs);
         }
       } catch (error) {

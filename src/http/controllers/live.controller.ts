@@ -16,6 +16,7 @@ import { STORE, type Store } from '../../database';
 import {
   APPENDED_CHANNEL,
   checkpointAt,
+  HeldBackDelay,
   hasEventsAfter,
   isUnavailableError,
   LOG_START,
@@ -33,12 +34,8 @@ const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const PAGE = 500;
 /** The slow poll, in case a notification is lost. */
 const POLL_MS = 2000;
-/** Looking again while committed events wait behind a transaction still in flight. */
-const HELD_BACK_POLL_MS = 50;
-/**
- * The back-off's ceiling while held back: the transaction may be anywhere on the server and says
- * nothing when it ends (backing off to the slow poll, a client waited up to 2 s after it did).
- */
+/** Looking again while committed events wait behind a transaction in flight: 50 ms, doubling to 250. */
+const HELD_BACK_FIRST_MS = 50;
 const HELD_BACK_MAX_MS = 250;
 
 /** One client of GET /v1/events/live: history from its checkpoint, then live. */
@@ -91,7 +88,7 @@ class LiveSession {
 
   async run(): Promise<void> {
     let failures = 0;
-    let heldBackMs = HELD_BACK_POLL_MS;
+    const heldBack = new HeldBackDelay(HELD_BACK_FIRST_MS, HELD_BACK_MAX_MS);
     while (!this.done) {
       try {
         const events = await readLog(this.store.db, this.checkpoint, {
@@ -105,13 +102,12 @@ class LiveSession {
           this.checkpoint = { transactionId: event.transactionId, position: event.position };
         }
         if (events.length === PAGE) continue;
-        if (events.length > 0) heldBackMs = HELD_BACK_POLL_MS;
+        if (events.length > 0) heldBack.reset();
         // Backing off: a long transaction elsewhere may hold the log back for a while.
         if (await hasEventsAfter(this.store.db, this.checkpoint, this.types)) {
-          await this.sleep(heldBackMs);
-          heldBackMs = Math.min(heldBackMs * 2, HELD_BACK_MAX_MS);
+          await this.sleep(heldBack.next());
         } else {
-          heldBackMs = HELD_BACK_POLL_MS;
+          heldBack.reset();
           await this.sleep(POLL_MS);
         }
       } catch (error) {
