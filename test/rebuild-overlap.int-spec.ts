@@ -2,7 +2,9 @@
  * A rebuild prepares its next batch while PostgreSQL runs the writes of the one before: on
  * PostgreSQL the preparation's history read goes to another connection and comes back while
  * those writes still run; the embedded store has one session, so there it waits its turn. Either
- * way the copy ends up with the same rows as the live tables.
+ * way the copy ends up with the same rows as the live tables. On PostgreSQL the copy's indexes
+ * are built before the transaction that completes the rebuild, each committed alone, so a
+ * rebuild that fails after them must find them there when it resumes.
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -107,12 +109,7 @@ describe.each(storesUnderTest())('a rebuild on %s', (kind) => {
       ok: true,
     });
     await runner.catchUp();
-    expect(await readProjectionState(t.store.db, 'timeline')).toMatchObject({
-      status: 'running',
-      rebuild: null,
-      lastError: null,
-    });
-    expect(await dumpTables(t.store.db, timelineProjection)).toEqual(live);
+    await expectRebuiltAs(t, live);
 
     // 30 corrections in batches of 5, three batches a transaction: the second and third of each
     // transaction are prepared while the batch before them is written. PostgreSQL reads their
@@ -122,4 +119,53 @@ describe.each(storesUnderTest())('a rebuild on %s', (kind) => {
       kind === 'postgres' ? 4 : 0,
     );
   });
+
+  it('completes after a failure once the copy had some or all of its indexes', async () => {
+    const live = await dumpTables(t.store.db, timelineProjection);
+    const liveIndexes = await indexNames(t, 'read_model');
+    // Fails the first completion with an error the runner retries (a serialization failure):
+    // on PostgreSQL the indexes, each built in a transaction of its own, are there already.
+    let failed = false;
+    const projection: Projection = {
+      ...timelineProjection,
+      async completeRebuild() {
+        if (failed) return;
+        failed = true;
+        throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+      },
+    };
+    const runner = new ProjectionRunner(t.store, projection, new ProjectionProgress(), {
+      batchSize: 25,
+    });
+    expect(await requestRebuild(t.store.db, 'timeline', { dryRun: false })).toMatchObject({
+      ok: true,
+    });
+    await expect(runner.catchUp()).rejects.toMatchObject({ code: '40001' });
+    const built = await indexNames(t, 'read_model_rebuild');
+    expect(built).toEqual(kind === 'postgres' ? liveIndexes : ['timeline_pkey']);
+    await runner.catchUp();
+    await expectRebuiltAs(t, live);
+    // The swapped-in table has every index the live one had, by name.
+    expect(await indexNames(t, 'read_model')).toEqual(liveIndexes);
+  });
 });
+
+/** The rebuild has ended well, and left the live tables as they were before it. */
+async function expectRebuiltAs(t: TestStore, live: Awaited<ReturnType<typeof dumpTables>>) {
+  expect(await readProjectionState(t.store.db, 'timeline')).toMatchObject({
+    status: 'running',
+    rebuild: null,
+    lastError: null,
+  });
+  expect(await dumpTables(t.store.db, timelineProjection)).toEqual(live);
+}
+
+/** The timeline's indexes in a schema, by name. */
+async function indexNames(t: TestStore, schema: string): Promise<string[]> {
+  const found = await sql<{ name: string }>`
+    select indexname as name from pg_indexes
+     where schemaname = ${schema} and tablename = 'timeline' order by indexname`.execute(
+    t.store.db,
+  );
+  return found.rows.map((r) => r.name);
+}
