@@ -128,11 +128,13 @@ describe.each(storesUnderTest())('a rebuild on %s', (kind) => {
     let failed = false;
     const projection: Projection = {
       ...timelineProjection,
-      async completeRebuild() {
-        if (failed) return;
-        failed = true;
-        throw Object.assign(new Error('could not serialize access'), { code: '40001' });
-      },
+      completeRebuild: () => [
+        async () => {
+          if (failed) return;
+          failed = true;
+          throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+        },
+      ],
     };
     const runner = new ProjectionRunner(t.store, projection, new ProjectionProgress(), {
       batchSize: 25,

@@ -12,6 +12,7 @@ import {
   prepareAndWrite,
   type ApplyContext,
   type Projection,
+  type RebuildCompletion,
 } from './projection';
 import type { ProjectionProgress } from './projection-progress';
 
@@ -603,63 +604,67 @@ export class ProjectionRunner {
    */
   private async indexCopies(rebuild: RebuildState, copies: Record<string, string>): Promise<void> {
     const entries = Object.entries(this.projection.tables);
-    const statements = (
+    const indexes: RebuildCompletion[] = (
       await Promise.all(
         entries.map(([key, live]) => otherIndexes(this.store.db, live, copies[key]!)),
       )
-    ).flat();
+    )
+      .flat()
+      .map((statement) => async (db) => {
+        await sql.raw(statement).execute(db);
+      });
+    const completion = this.projection.completeRebuild?.(copies) ?? [];
     const moved = (row: { status: string; rebuild: RebuildState | null } | undefined) =>
       !row || row.status !== 'rebuilding' || row.rebuild?.position !== rebuild.position;
-    await this.buildIndexes(statements)
-      .then(() =>
-        this.store.db.transaction().execute(async (trx) => {
-          const row = await this.lockRow(trx);
-          if (moved(row)) throw new CheckpointMovedError();
-          // The embedded store has one session: there they are built here, one by one.
-          if (this.store.kind !== 'postgres')
-            for (const statement of statements) await sql.raw(statement).execute(trx);
-          await this.projection.completeRebuild?.(trx, copies);
-          // Fresh tables have no statistics until autovacuum gets to them: without these, a
-          // filtered timeline read at 1M incidents planned a bitmap of half the table (500 ms)
-          // instead of walking an index in order (1 ms).
-          for (const copy of Object.values(copies))
-            await sql`analyze ${sql.table(copy)}`.execute(trx);
-          await this.saveRebuild(trx, { ...row!.rebuild!, indexed: true });
-        }),
-      )
-      .catch(async (error: unknown) => {
-        if (error instanceof CheckpointMovedError) return;
-        if (isTransientError(error)) throw error;
-        // A build can fail because the rebuild was cancelled or restarted meanwhile (its copy
-        // dropped): then there is nothing to report.
-        if (moved(await this.store.db.transaction().execute((trx) => this.lockRow(trx)))) return;
-        await this.failRebuild(error);
+    const onPostgres = this.store.kind === 'postgres';
+    await (async () => {
+      if (onPostgres) {
+        // Each index build commits on its own; each piece of the completion is a transaction.
+        await this.twoAtATime(indexes);
+        await this.twoAtATime(
+          completion.map((piece) => () => this.store.db.transaction().execute(piece)),
+        );
+      }
+      await this.store.db.transaction().execute(async (trx) => {
+        const row = await this.lockRow(trx);
+        if (moved(row)) throw new CheckpointMovedError();
+        // The embedded store has one session: there everything runs here, one after another.
+        if (!onPostgres) for (const work of [...indexes, ...completion]) await work(trx);
+        // Fresh tables have no statistics until autovacuum gets to them: without these, a
+        // filtered timeline read at 1M incidents planned a bitmap of half the table (500 ms)
+        // instead of walking an index in order (1 ms).
+        for (const copy of Object.values(copies))
+          await sql`analyze ${sql.table(copy)}`.execute(trx);
+        await this.saveRebuild(trx, { ...row!.rebuild!, indexed: true });
       });
+    })().catch(async (error: unknown) => {
+      if (error instanceof CheckpointMovedError) return;
+      if (isTransientError(error)) throw error;
+      // A build can fail because the rebuild was cancelled or restarted meanwhile (its copy
+      // dropped): then there is nothing to report.
+      if (moved(await this.store.db.transaction().execute((trx) => this.lockRow(trx)))) return;
+      await this.failRebuild(error);
+    });
   }
 
   /**
-   * On PostgreSQL, builds a copy's indexes before the transaction that completes it, two at a
-   * time on connections of their own: PostgreSQL 15 builds an index on one core, Node has
-   * nothing to do meanwhile, and the machines this runs on have two. Each build commits alone;
-   * `if not exists` makes the statements safe to run again after a crash or a failed attempt.
-   * Every build settles before this returns (the first failure is then thrown).
+   * Runs work on the pool two pieces at a time, in the order given: PostgreSQL 15 builds a GIN
+   * index, or runs an INSERT … SELECT, on one core, Node has nothing to do meanwhile, and the
+   * machines this runs on have two. Every piece settles before this returns; the first failure
+   * is then thrown, and no piece starts after it.
    */
-  private async buildIndexes(statements: readonly string[]): Promise<void> {
-    if (this.store.kind !== 'postgres') return;
+  private async twoAtATime(work: readonly RebuildCompletion[]): Promise<void> {
     let next = 0;
     let failure: { error: unknown } | undefined;
-    const build = async () => {
-      while (next < statements.length && !failure) {
-        const statement = statements[next++]!;
-        await sql
-          .raw(statement)
-          .execute(this.store.db)
-          .catch((error: unknown) => {
-            failure ??= { error };
-          });
+    const worker = async () => {
+      while (next < work.length && !failure) {
+        const piece = work[next++]!;
+        await piece(this.store.db).catch((error: unknown) => {
+          failure ??= { error };
+        });
       }
     };
-    await Promise.all([build(), build()]);
+    await Promise.all([worker(), worker()]);
     if (failure) throw failure.error;
   }
 

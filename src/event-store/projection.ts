@@ -37,10 +37,17 @@ export interface Projection {
   ): Promise<BatchWrites>;
   /**
    * Called once, when a rebuild's copy has caught up and its indexes are built (before the
-   * swap): completes what the writes left for the end while `context.rebuilding` was true.
+   * swap): what the writes left for the end while `context.rebuilding` was true, as pieces of
+   * work independent of each other, costliest first. On PostgreSQL the runner runs them two at a
+   * time, each in a transaction of its own, so each must leave the same result when run again
+   * (a rebuild that fails after some of them runs them all when it resumes); on the embedded
+   * store, one after another in the transaction that completes the rebuild.
    */
-  completeRebuild?(trx: Kysely<Database>, tables: Readonly<Record<string, string>>): Promise<void>;
+  completeRebuild?(tables: Readonly<Record<string, string>>): RebuildCompletion[];
 }
+
+/** A piece of a rebuild's completion, run on a transaction. */
+export type RebuildCompletion = (trx: Kysely<Database>) => Promise<void>;
 
 /** A prepared batch's statements, run in order on the batch's transaction. */
 export type BatchWrites = (trx: Kysely<Database>) => Promise<void>;

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { RebuildCompletion } from '../../event-store';
 import type { Database } from '../../database';
 import { incidentConditions } from '../read-filter';
 import {
@@ -304,28 +305,27 @@ interface SnapshotAt {
 }
 
 /**
- * Fills snapshot `target` (k ≥ 1 as of its instant, or 0 now) with the rows of `base` (the
- * snapshot before it; null: nothing) plus what changed between their instants.
+ * Fills snapshot `target` of one kind's sums (k ≥ 1 as of its instant, or 0 now) with the rows
+ * of `base` (the snapshot before it; null: nothing) plus what changed between their instants.
  */
 async function fillSnapshot(
   trx: Kysely<Database>,
   tables: Tables,
+  kind: (typeof KINDS)[number],
   target: { snapshot: number; at: Date | null },
   base: SnapshotAt | null,
 ): Promise<void> {
   const versions = changesBetween(tables, base?.recordedUntil ?? null, target.at);
-  for (const kind of KINDS) {
-    const group = sql.id(kind.group);
-    const m = kind.measures.map((c) => sql.id(c));
-    const rows = baseAndChanges(tables, kind, base?.snapshot ?? null, {
-      versions,
-      sign: 1,
-      groups: { all: true },
-    });
-    await sql`
-      insert into ${sql.table(tables[kind.table]!)} (snapshot, ${group}, keys, ${sql.join(m)})
-      select ${target.snapshot}, ${group}, keys, ${sql.join(m)} from (${rows}) r`.execute(trx);
-  }
+  const group = sql.id(kind.group);
+  const m = kind.measures.map((c) => sql.id(c));
+  const rows = baseAndChanges(tables, kind, base?.snapshot ?? null, {
+    versions,
+    sign: 1,
+    groups: { all: true },
+  });
+  await sql`
+    insert into ${sql.table(tables[kind.table]!)} (snapshot, ${group}, keys, ${sql.join(m)})
+    select ${target.snapshot}, ${group}, keys, ${sql.join(m)} from (${rows}) r`.execute(trx);
 }
 
 /** The snapshots (k ≥ 1) in order. */
@@ -340,22 +340,28 @@ async function snapshotsInOrder(trx: Kysely<Database>, tables: Tables): Promise<
 }
 
 /**
- * Fills the sums a rebuild's copy left for the end (see `updateSums`' `deferred`): each
- * snapshot from the one before it, then the sums now from the last one, all in SQL over the
- * versioned rows (one pass over them in all, rather than a merge per batch).
+ * Fills the sums a rebuild's copy left for the end (see `updateSums`' `deferred`), a piece per
+ * sums table (the strikes' first: at 300,000 incidents 11 s, the counts 8 s, the casualties 4 s):
+ * each snapshot from the one before it, then the sums now from the last one, all in SQL over
+ * the versioned rows (one pass over them in all, rather than a merge per batch). A piece empties
+ * its table first (the copy's sums are written nowhere else), so it can run again.
  */
-export async function completeSums(trx: Kysely<Database>, tables: Tables): Promise<void> {
-  let base: SnapshotAt | null = null;
-  for (const snapshot of await snapshotsInOrder(trx, tables)) {
-    await fillSnapshot(
-      trx,
-      tables,
-      { snapshot: snapshot.snapshot, at: snapshot.recordedUntil },
-      base,
-    );
-    base = snapshot;
-  }
-  await fillSnapshot(trx, tables, { snapshot: 0, at: null }, base);
+export function completeSums(tables: Tables): RebuildCompletion[] {
+  return KINDS.map((kind) => async (trx: Kysely<Database>) => {
+    await sql`delete from ${sql.table(tables[kind.table]!)}`.execute(trx);
+    let base: SnapshotAt | null = null;
+    for (const snapshot of await snapshotsInOrder(trx, tables)) {
+      await fillSnapshot(
+        trx,
+        tables,
+        kind,
+        { snapshot: snapshot.snapshot, at: snapshot.recordedUntil },
+        base,
+      );
+      base = snapshot;
+    }
+    await fillSnapshot(trx, tables, kind, { snapshot: 0, at: null }, base);
+  });
 }
 
 /** What one batch did to the versioned tally tables. */
@@ -424,7 +430,8 @@ export async function updateSums(
         snapshot > 1 && previous.rows[0]
           ? { snapshot: snapshot - 1, recordedUntil: new Date(previous.rows[0].recorded_until) }
           : null;
-      await fillSnapshot(trx, tables, { snapshot, at: until }, base);
+      for (const kind of KINDS)
+        await fillSnapshot(trx, tables, kind, { snapshot, at: until }, base);
     }
     await sql`insert into ${sql.table(tables.snapshots!)} (snapshot, versions, recorded_until)
               values (${snapshot}, ${versions}, ${until.toISOString()}::timestamptz)`.execute(trx);
