@@ -13,6 +13,8 @@ export interface RebuildFigure {
   eventsPerSecond: number;
   maxRssMiB: number;
   status: string;
+  /** Seconds: the copy catching up, its indexes and completion, the swap (absent before). */
+  phases?: { copy: number; index: number; swap: number };
 }
 
 /** Everything one run measured. */
@@ -254,14 +256,14 @@ function rebuildSection(input: ReportInput): string[] {
   const rows = input.runs.flatMap((run, i) =>
     run.dataset.rebuilds.map(
       (r) =>
-        `| ${i + 1} | ${r.projection} | ${fmt(run.dataset.events)} | ${fmt(r.eventsPerSecond)} | ${fmt(r.maxRssMiB)} | ${fmt(run.dataset.scanPerSecond)} |`,
+        `| ${i + 1} | ${r.projection} | ${fmt(run.dataset.events)} | ${fmt(r.eventsPerSecond)} | ${r.phases ? `${fmt(r.phases.copy, 1)} / ${fmt(r.phases.index, 1)} / ${fmt(r.phases.swap, 1)}` : '–'} | ${fmt(r.maxRssMiB)} | ${fmt(run.dataset.scanPerSecond)} |`,
     ),
   );
   return [
     "## 4. Full rebuild from the log (each projection alone, in its own process), and Emmett's projector",
     '',
-    '| run | projection | events | events/s | peak RSS (MiB) | plain keyset scan of the log, JSON parsed (rows/s) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| run | projection | events | events/s | seconds: copy / indexes and completion / swap | peak RSS (MiB) | plain keyset scan of the log, JSON parsed (rows/s) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `Emmett's projector: ${cell(input, (r) => r.emmett.projectionEventsPerSecond)} events/s — \`rebuildPostgreSQLProjections\` of a \`postgreSQLRawSQLProjection\` with one upsert per event (a row per incident), pulling 1,000 events per batch every 1 ms (its defaults: 100 every 50 ms), over ${fmt(input.sizes.emmettProjectionEvents)} events appended 100 per call, one call at a time: over a log appended by concurrent writers its reader passes over some events (it orders by transaction id but resumes after the highest global position it has seen). Our slower projection / Emmett's projector: ${cell(input, (r) => slowestRebuild(r) / r.emmett.projectionEventsPerSecond, 2)}.`,

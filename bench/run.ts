@@ -216,17 +216,21 @@ async function measureHttp(options: Options): Promise<RunFigures['http']> {
 }
 
 function rebuildInWorker(databaseUrl: string, projection: string, events: number): RebuildFigure {
-  const r = runWorker<{ seconds: number; maxRssMiB: number; status: string }>(
-    join(__dirname, 'rebuild-worker.js'),
-    [projection],
-    { DATABASE_URL: databaseUrl },
-  );
+  const r = runWorker<{
+    seconds: number;
+    copySeconds: number;
+    indexSeconds: number;
+    swapSeconds: number;
+    maxRssMiB: number;
+    status: string;
+  }>(join(__dirname, 'rebuild-worker.js'), [projection], { DATABASE_URL: databaseUrl });
   log(
-    `rebuild ${projection}: ${fmt(events / r.seconds)}/s, peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`,
+    `rebuild ${projection}: ${fmt(events / r.seconds)}/s (copy ${fmt(r.copySeconds, 1)} s, indexes and completion ${fmt(r.indexSeconds, 1)} s, swap ${fmt(r.swapSeconds, 1)} s), peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`,
   );
   return {
     projection,
     eventsPerSecond: events / r.seconds,
+    phases: { copy: r.copySeconds, index: r.indexSeconds, swap: r.swapSeconds },
     maxRssMiB: r.maxRssMiB,
     status: r.status,
   };
