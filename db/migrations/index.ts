@@ -10,7 +10,6 @@ import * as tallySums from './0008_tally_sums';
 import * as currentRowByIncident from './0009_current_row_by_incident';
 import * as longSpans from './0010_long_spans';
 import * as appendPlannedPerCall from './0011_append_planned_per_call';
-import * as searchByExpression from './0012_search_by_expression';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -25,5 +24,4 @@ export const migrations: Record<string, Migration> = {
   '0009_current_row_by_incident': currentRowByIncident,
   '0010_long_spans': longSpans,
   '0011_append_planned_per_call': appendPlannedPerCall,
-  '0012_search_by_expression': searchByExpression,
 };

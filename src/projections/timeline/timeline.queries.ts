@@ -81,14 +81,6 @@ function toItem(row: Row): TimelineItem {
   };
 }
 
-/**
- * `q`: every word of it in the row's summary, place and source names. The expression is the one
- * `timeline_current_search_idx` indexes (migration 0012), so the index serves it.
- */
-export function searchCondition(q: string): Expression<SqlBool> {
-  return sql<SqlBool>`to_tsvector('simple', search_text) @@ plainto_tsquery('simple', ${q})`;
-}
-
 /** One page of the timeline, in occurredAt order (ties by incidentId), and whether more follow. */
 export async function queryTimeline(
   db: Kysely<Database>,
@@ -101,7 +93,7 @@ export async function queryTimeline(
       const conditions: Expression<SqlBool>[] = incidentConditions('read_model.timeline', query);
       if (query.types && query.types.length > 0) conditions.push(eb('type', 'in', query.types));
       if (query.tag) conditions.push(sql<SqlBool>`tags @> array[${query.tag}]::text[]`);
-      if (query.q) conditions.push(searchCondition(query.q));
+      if (query.q) conditions.push(sql<SqlBool>`search @@ plainto_tsquery('simple', ${query.q})`);
       if (!query.includeRetracted) conditions.push(eb('status', '<>', 'retracted'));
       if (query.after) {
         const at = query.after.occurredAt.toISOString();

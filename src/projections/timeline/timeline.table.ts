@@ -22,8 +22,8 @@ export interface TimelineTable {
   details: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
   regions: string[];
   parties: string[];
-  /** Summary, place and source names: `q` matches its `to_tsvector('simple', …)` (indexed). */
   search_text: string;
+  search: ColumnType<string, never, never>;
   recorded_at: Date;
   updated_at: Date;
   position: number;
