@@ -71,8 +71,7 @@ async function keyConstraints(
 
 /**
  * `create index if not exists` statements for a copy: the table's indexes that back no
- * constraint, the costliest to build first, so that builds sharing connections finish soonest
- * (the timeline's at 300,000 incidents: the text search's GIN 4 s, every other index 2.5 s).
+ * constraint, the costliest to build first, so that builds sharing connections finish soonest.
  */
 async function otherIndexes(db: Kysely<Database>, table: string, copy: string) {
   const found = await sql<{ def: string }>`
