@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { migrateToLatest, openStore } from '../src/database';
 import { buildDataset } from './dataset';
 import { createBenchDatabase, describeMachine } from './harness';
+import type { RebuildWorkerResult } from './rebuild-worker';
 import { measureReads } from './reads.bench';
 
 // Builds a log of --incidents synthetic incidents (default 1,000,000; 5% of strikes corrected),
@@ -41,7 +42,7 @@ void (async () => {
       const out = execFileSync(process.execPath, [join(__dirname, 'rebuild-worker.js'), name], {
         env: { ...process.env, DATABASE_URL: database.url },
       }).toString();
-      const r = JSON.parse(out) as { seconds: number; maxRssMiB: number; status: string };
+      const r = JSON.parse(out) as RebuildWorkerResult;
       console.log(
         `rebuild ${name}: ${(events / r.seconds).toFixed(0)} events/s (${r.seconds.toFixed(0)} s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ${r.status}`,
       );

@@ -8,6 +8,17 @@ import { PROJECTIONS } from '../src/projections/projections.service';
 // Rebuilds one projection from the log in its own process, so its peak RSS is its own: the
 // rebuild ops ask for (copies built beside the live tables, indexed once caught up, swapped in).
 // Usage: node rebuild-worker.js <projection> (DATABASE_URL names the database). Prints JSON.
+/** What the worker prints (one JSON line): seconds in all and per phase, peak RSS, final state. */
+export interface RebuildWorkerResult {
+  seconds: number;
+  copySeconds: number;
+  indexSeconds: number;
+  swapSeconds: number;
+  maxRssMiB: number;
+  status: string;
+  error: string | null;
+}
+
 void (async () => {
   // Standard output carries the result alone.
   Logger.overrideLogger(false);
@@ -53,7 +64,12 @@ void (async () => {
     .where('name', '=', projection.name)
     .executeTakeFirstOrThrow();
   await store.close();
-  process.stdout.write(
-    `${JSON.stringify({ seconds, ...phases, maxRssMiB: process.resourceUsage().maxRSS / 1024, status: state.status, error: state.last_error })}\n`,
-  );
+  const result: RebuildWorkerResult = {
+    seconds,
+    ...phases,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    status: state.status,
+    error: state.last_error,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 })();

@@ -10,6 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { RebuildWorkerResult } from './rebuild-worker';
 import pg from 'pg';
 import { migrateToLatest, openStore, type Store } from '../src/database';
 import {
@@ -216,14 +217,9 @@ async function measureHttp(options: Options): Promise<RunFigures['http']> {
 }
 
 function rebuildInWorker(databaseUrl: string, projection: string, events: number): RebuildFigure {
-  const r = runWorker<{
-    seconds: number;
-    copySeconds: number;
-    indexSeconds: number;
-    swapSeconds: number;
-    maxRssMiB: number;
-    status: string;
-  }>(join(__dirname, 'rebuild-worker.js'), [projection], { DATABASE_URL: databaseUrl });
+  const r = runWorker<RebuildWorkerResult>(join(__dirname, 'rebuild-worker.js'), [projection], {
+    DATABASE_URL: databaseUrl,
+  });
   log(
     `rebuild ${projection}: ${fmt(events / r.seconds)}/s (copy ${fmt(r.copySeconds, 1)} s, indexes and completion ${fmt(r.indexSeconds, 1)} s, swap ${fmt(r.swapSeconds, 1)} s), peak RSS ${fmt(r.maxRssMiB)} MiB (${r.status})`,
   );
