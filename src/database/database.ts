@@ -3,8 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
+import { finished } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { migrations } from '../../db/migrations';
+import { COPY_FROM_STDIN } from './copy';
 import { PGliteDialect } from './pglite.dialect';
 import type { Database } from './tables';
 
@@ -19,12 +22,29 @@ export type StoreKind = 'pglite' | 'postgres';
  */
 export const PREPARED = '/* prepared */ ';
 
-/** Makes a pool client run statements that start with PREPARED as named prepared statements. */
-function preparing(client: pg.PoolClient): void {
-  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+type Query = (...args: unknown[]) => unknown;
+
+/** Streams a COPY_FROM_STDIN statement's one parameter, the data, through the COPY protocol. */
+async function copyIn(query: Query, text: string, values: unknown): Promise<pg.QueryResult> {
+  const [data] = values as [string];
+  const stream = query(copyFrom(text)) as ReturnType<typeof copyFrom>;
+  stream.end(data);
+  // Settles once the server has answered: with its row count, or with its error.
+  await finished(stream);
+  return { command: 'COPY', rowCount: stream.rowCount, rows: [], oid: 0, fields: [] };
+}
+
+/**
+ * Makes a pool client run statements that start with PREPARED as named prepared statements, and
+ * those that start with COPY_FROM_STDIN as COPY.
+ */
+function extendQueries(client: pg.PoolClient): void {
+  const original = client.query.bind(client) as Query;
   const names = new Map<string, string>();
   const patched = (...args: unknown[]) => {
     const [text, values] = args;
+    if (typeof text === 'string' && text.startsWith(COPY_FROM_STDIN))
+      return copyIn(original, text, values);
     if (typeof text === 'string' && text.startsWith(PREPARED)) {
       let name = names.get(text);
       if (!name) {
@@ -149,7 +169,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   // flight still fails, and that error reaches its caller.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
-    preparing(client);
+    extendQueries(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();

@@ -1,3 +1,4 @@
+export * from './copy';
 export * from './database';
 export type { Database } from './tables';
 export type { ApiKeyTable, IdempotencyKeyTable } from './service.table';

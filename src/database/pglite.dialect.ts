@@ -11,6 +11,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { COPY_FROM_STDIN } from './copy';
 
 /**
  * Kysely dialect for PGlite, PostgreSQL compiled to WebAssembly and run in process.
@@ -89,9 +90,19 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters], {
-      rowMode: 'object',
-    });
+    const copy = compiledQuery.sql.startsWith(COPY_FROM_STDIN);
+    // COPY reads its data from a blob here: the statement names it instead of stdin.
+    const result = copy
+      ? await this.pglite.query<R>(
+          compiledQuery.sql.replace(/ from stdin$/, " from '/dev/blob'"),
+          [],
+          {
+            blob: new Blob([compiledQuery.parameters[0] as string]),
+          },
+        )
+      : await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters], {
+          rowMode: 'object',
+        });
     const affected = result.affectedRows;
     return {
       rows: result.rows,

@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
-import type { Database } from '../database';
+import { copyInto, type CopyOptions, type Database } from '../database';
 import { readStreams, type BatchWrites, type StoredEvent } from '../event-store';
 import {
   evolve,
@@ -158,22 +158,21 @@ export async function closeCurrentRows(
 }
 
 /**
- * Inserts rows set-based: one statement whose only parameter is the rows as a JSON array,
- * expanded server-side by jsonb_populate_recordset into the table's own row type. (A multi-row
- * VALUES list binds a parameter per cell: 25,000 for a batch of the timeline, which costs more
- * to send and plan than the rows cost to write.) The JSON is made now, the statement run by the
- * function returned (nothing for no rows), so a batch can be made ready while another is written.
+ * Inserts rows by COPY, the fastest way into a table: the server reads the rows one by one,
+ * where an INSERT of rows sent as one JSON parameter (what this did before) first parsed the
+ * whole array and expanded it into records (a batch of 1,000 timeline rows: 35–44 ms of the
+ * server's time against 22–25 ms by COPY). The data is made now, the statement run by the
+ * function returned (nothing for no rows), so a batch can be made ready while another is
+ * written. `json` names the columns whose values are written as JSON (jsonb).
  */
 export function insertRows<T extends keyof Database>(
   table: T,
   rows: readonly Insertable<Database[T]>[],
+  options: CopyOptions = {},
 ): BatchWrites {
   if (rows.length === 0) return async () => undefined;
-  const columns = Object.keys(rows[0]!).map((column) => sql.id(column));
-  const json = JSON.stringify(rows);
-  const statement = sql`insert into ${sql.table(table)} (${sql.join(columns)})
-            select ${sql.join(columns)} from jsonb_populate_recordset(null::${sql.table(table)}, ${json}::jsonb)`;
+  const copy = copyInto(table, rows, options);
   return async (trx) => {
-    await statement.execute(trx);
+    await trx.executeQuery(copy);
   };
 }

@@ -67,6 +67,7 @@ export const timelineProjection: Projection = {
     const insert = insertRows(
       table,
       versions.map((v, i) => toRow(v, validTo[i] ?? null)),
+      { json: ['sources', 'details'] },
     );
     return async (trx) => {
       await closeCurrentRows(trx, table, closes);

@@ -16,7 +16,7 @@ export interface TimelineTable {
   location_regions: string[];
   place: string | null;
   summary: string;
-  // Written as JSON values by insertRows (jsonb_populate_recordset), not as text.
+  // Written as JSON by insertRows (the projection names them), not as text.
   sources: ColumnType<unknown, unknown, never>;
   tags: string[];
   details: ColumnType<Record<string, unknown>, Record<string, unknown>, never>;
