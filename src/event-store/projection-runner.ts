@@ -11,10 +11,17 @@ import {
   compareCheckpoints,
   prepareAndWrite,
   type ApplyContext,
+  type BatchWrites,
   type Projection,
   type RebuildCompletion,
 } from './projection';
 import type { ProjectionProgress } from './projection-progress';
+
+/** A rebuild's next first batch, prepared ahead (see `ProjectionRunner.prepareAhead`). */
+interface PreparedAhead {
+  prepared: Promise<{ events: StoredEvent[]; writes: BatchWrites } | undefined>;
+  rebuilding: boolean;
+}
 
 /** A projection's row in `event_store.projections`. */
 export interface ProjectionState {
@@ -208,6 +215,8 @@ export class ProjectionRunner {
   /** The copy's next events, read while the previous ones are applied (see `readCopyEvents`). */
   private prefetched:
     { after: LogCheckpoint; events: Promise<StoredEvent[] | undefined> } | undefined;
+  /** The first batch of those events, prepared while the step before wrote its last one. */
+  private preparedAhead: PreparedAhead | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
@@ -534,6 +543,7 @@ export class ProjectionRunner {
       })
       .catch(async (error: unknown) => {
         this.prefetched = undefined;
+        this.preparedAhead = undefined;
         if (error instanceof CheckpointMovedError) return;
         if (isTransientError(error)) throw error;
         await this.failRebuild(error);
@@ -555,18 +565,65 @@ export class ProjectionRunner {
     tables: Readonly<Record<string, string>>,
     context: ApplyContext,
   ): Promise<void> {
-    const log = this.store.kind === 'postgres' ? this.store.db : trx;
+    const onPostgres = this.store.kind === 'postgres';
+    const log = onPostgres ? this.store.db : trx;
     let writing: Promise<void> = Promise.resolve();
     for (let start = 0; start < events.length; start += this.batchSize) {
       const batch = events.slice(start, start + this.batchSize);
+      const ahead = start === 0 ? await this.takePreparedAhead(events, context) : undefined;
       // Both settle (or one fails) before the next batch starts, so no rejection goes unheard.
       const [, write] = await Promise.all([
         writing,
-        this.projection.prepare(log, batch, tables, context),
+        ahead ?? this.projection.prepare(log, batch, tables, context),
       ]);
       writing = write(trx);
     }
+    if (onPostgres) this.prepareAhead(log, tables, context);
     await writing;
+  }
+
+  /**
+   * Starts preparing the first batch of the events read ahead (see `readCopyEvents`), so that
+   * it is ready when the next step's transaction starts instead of that step beginning with
+   * Node at work and the server idle. Only on PostgreSQL, where the preparation reads the log
+   * on a connection of its own. A failure is forgotten: the next step then prepares it itself.
+   */
+  private prepareAhead(
+    log: Kysely<Database>,
+    tables: Readonly<Record<string, string>>,
+    context: ApplyContext,
+  ): void {
+    const next = this.prefetched;
+    if (!next) return;
+    const prepared = next.events
+      .then(async (events) =>
+        events && events.length > 0
+          ? {
+              events,
+              writes: await this.projection.prepare(
+                log,
+                events.slice(0, this.batchSize),
+                tables,
+                context,
+              ),
+            }
+          : undefined,
+      )
+      .catch(() => undefined);
+    this.preparedAhead = { prepared, rebuilding: context.rebuilding };
+  }
+
+  /** The writes prepared ahead for the first batch of `events`, if that is what they are for. */
+  private async takePreparedAhead(
+    events: readonly StoredEvent[],
+    context: ApplyContext,
+  ): Promise<BatchWrites | undefined> {
+    const ahead = this.preparedAhead;
+    this.preparedAhead = undefined;
+    if (!ahead || ahead.rebuilding !== context.rebuilding) return undefined;
+    const prepared = await ahead.prepared;
+    // The very array the read ahead returned: the same events, from the same checkpoint.
+    return prepared?.events === events ? prepared.writes : undefined;
   }
 
   /**
