@@ -9,9 +9,9 @@ import { CompiledQuery } from 'kysely';
 export const COPY_FROM_STDIN = '/* copy from stdin */ ';
 
 /** How a row's fields are written to COPY: as they are, or (jsonb columns) as JSON. */
-export interface CopyOptions {
+export interface CopyOptions<Column extends string = string> {
   /** Columns whose values are written as JSON (jsonb and json columns). */
-  json?: readonly string[];
+  json?: readonly Column[];
 }
 
 const SPECIAL = /[\\\t\n\r]/;
@@ -77,11 +77,12 @@ function quoteTable(table: string): string {
 export function copyInto<Row extends object>(
   table: string,
   rows: readonly Row[],
-  options: CopyOptions = {},
+  options: CopyOptions<keyof Row & string> = {},
 ): CompiledQuery {
   if (rows.length === 0) throw new RangeError('COPY needs at least one row');
   const columns = Object.keys(rows[0]!);
-  const json = columns.map((column) => options.json?.includes(column) ?? false);
+  const asJson = new Set<string>(options.json);
+  const json = columns.map((column) => asJson.has(column));
   let data = '';
   for (const row of rows) {
     const fields = row as Readonly<Record<string, unknown>>;

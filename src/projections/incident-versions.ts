@@ -168,7 +168,7 @@ export async function closeCurrentRows(
 export function insertRows<T extends keyof Database>(
   table: T,
   rows: readonly Insertable<Database[T]>[],
-  options: CopyOptions = {},
+  options: CopyOptions<keyof Insertable<Database[T]> & string> = {},
 ): BatchWrites {
   if (rows.length === 0) return async () => undefined;
   const copy = copyInto(table, rows, options);
