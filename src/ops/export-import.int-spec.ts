@@ -212,6 +212,42 @@ describe.each(storesUnderTest())('export and import on %s', (kind) => {
     expect((await readStream(t.store.db, a)).map((e) => e.streamVersion)).toEqual([1, 2]);
   });
 
+  it('gathers the log statistics after an import of many events, and says so', async () => {
+    const estimate = async () => {
+      const { rows } = await sql<{ estimate: number; actual: number }>`
+        select (select reltuples from pg_class where oid = 'event_store.events'::regclass)::int as estimate,
+               (select count(*) from event_store.events)::int as actual`.execute(t.store.db);
+      return rows[0]!;
+    };
+    const a = `test-${randomUUID()}`;
+    const file = [1, 2, 3, 4, 5, 6].map((v) => JSON.stringify(envelope(a, v))).join('\n');
+    const said: string[] = [];
+    const logger = { log: (line: string) => said.push(line) };
+    const before = await estimate();
+    expect(
+      await importNdjson(t.store.db, chunks(file), {
+        ...quiet,
+        logger,
+        analyzeAfter: 6,
+      }),
+    ).toEqual({ ok: true, imported: 6, skipped: 0 });
+    // A table this small is read whole: its estimate is then its row count, six more than before.
+    const after = await estimate();
+    expect(after.actual).toBe(before.actual + 6);
+    expect(after.estimate).toBe(after.actual);
+    expect(said).toEqual([expect.stringMatching(/^import: gathered the log's statistics/)]);
+    // Fewer events than the threshold: no statistics gathered, nothing said.
+    said.length = 0;
+    const b = `test-${randomUUID()}`;
+    await importNdjson(t.store.db, chunks(JSON.stringify(envelope(b, 1))), {
+      ...quiet,
+      logger,
+      analyzeAfter: 2,
+    });
+    expect(said).toEqual([]);
+    expect((await estimate()).estimate).toBe(after.actual);
+  });
+
   it('keeps the lines of a batch before a stream that does not continue the store', async () => {
     const a = `test-${randomUUID()}`;
     const b = `test-${randomUUID()}`;

@@ -308,6 +308,13 @@ export interface ImportOptions {
   maxLineBytes?: number;
   /** Logs a progress line every this many events (0: never). */
   progressEvery?: number;
+  /**
+   * An import that added at least this many events gathers the log's statistics before it
+   * answers (default 10,000; 0: never), as a projection runner does for its tables after a long
+   * catch-up: a bulk load leaves the log without any until autovacuum gets to it, or ever with
+   * autovacuum off.
+   */
+  analyzeAfter?: number;
   logger?: Pick<Logger, 'log'>;
 }
 
@@ -558,9 +565,26 @@ export async function importNdjson(
   source: AsyncIterable<Buffer | string>,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
+  const logger = options.logger ?? new Logger('import');
+  const result = await importBatches(db, source, options, logger);
+  const analyzeAfter = options.analyzeAfter ?? 10_000;
+  if (analyzeAfter > 0 && result.imported >= analyzeAfter) {
+    const started = Date.now();
+    await sql`analyze event_store.events, event_store.streams`.execute(db);
+    logger.log(`import: gathered the log's statistics (${Date.now() - started} ms)`);
+  }
+  return result;
+}
+
+/** importNdjson without the statistics at the end. */
+async function importBatches(
+  db: Kysely<Database>,
+  source: AsyncIterable<Buffer | string>,
+  options: ImportOptions,
+  logger: Pick<Logger, 'log'>,
+): Promise<ImportResult> {
   const batchSize = options.batchSize ?? 1000;
   const progressEvery = options.progressEvery ?? 10_000;
-  const logger = options.logger ?? new Logger('import');
   let imported = 0;
   let skipped = 0;
   let lastReport = 0;
