@@ -10,7 +10,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RebuildWorkerResult } from './rebuild-worker';
 import pg from 'pg';
 import { migrateToLatest, openStore, type Store } from '../src/database';
 import {
@@ -39,6 +38,7 @@ import {
 import { benchHttp } from './http.bench';
 import { benchImportExport } from './import.bench';
 import { measureReads } from './reads.bench';
+import type { RebuildWorkerResult } from './rebuild-worker';
 import {
   APPEND_CONCURRENCIES,
   renderReport,

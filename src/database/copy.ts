@@ -62,17 +62,15 @@ function copyField(value: unknown, json: boolean): string {
   }
 }
 
-function quoteTable(table: string): string {
-  return table
-    .split('.')
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**
- * A statement that writes `rows` (at least one) into `table` by COPY: columns as the first row
- * has them, one line per row. Run it with `executeQuery` on a transaction (or the store). Unlike an INSERT,
- * the server reads COPY row by row: no statement-sized JSON to parse and expand first.
+ * A statement that writes `rows` (at least one) into `table` (`schema.name`) by COPY: columns
+ * as the first row has them, one line per row. Run it with `executeQuery` on a transaction (or
+ * the store). Unlike an INSERT, the server reads COPY row by row: no statement-sized JSON to
+ * parse and expand first.
  */
 export function copyInto<Row extends object>(
   table: string,
@@ -92,8 +90,7 @@ export function copyInto<Row extends object>(
     }
     data += '\n';
   }
-  const names = columns.map((column) => `"${column.replace(/"/g, '""')}"`).join(', ');
-  return CompiledQuery.raw(`${COPY_FROM_STDIN}copy ${quoteTable(table)} (${names}) from stdin`, [
-    data,
-  ]);
+  const target = table.split('.').map(quoteIdentifier).join('.');
+  const names = columns.map(quoteIdentifier).join(', ');
+  return CompiledQuery.raw(`${COPY_FROM_STDIN}copy ${target} (${names}) from stdin`, [data]);
 }
